@@ -1,0 +1,485 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace ImeiEir.Core.Index;
+
+/// <summary>
+/// An immutable set of non-negative 64-bit keys, built once from sorted keys, answering membership and rank
+/// without locks or allocation. The layout follows Roaring bitmaps: keys are cut into a high part (key >> 16,
+/// one "container" per distinct value) and a 16-bit low part kept in the cheapest of three encodings:
+/// <list type="bullet">
+/// <item>array: sorted 16-bit lows, 2 bytes a key (sparse containers);</item>
+/// <item>bitmap: 65 536 bits, 8 KiB, cheaper above 4 096 keys (dense TAC ranges);</item>
+/// <item>runs: (start, length) pairs, for consecutive SNR ranges shipped together.</item>
+/// </list>
+/// Unlike a Roaring bitmap the container directory is an open-addressing hash table, so finding a container
+/// costs one probe instead of a binary search, and array containers are searched by interpolation (lows of one
+/// TAC range are close to uniform), which lands within a cache line of the answer.
+/// </summary>
+public sealed class CompactKeySet
+{
+    private const int BitmapWords = 1024;           // 65 536 bits
+    private const int BlockWords = 8;               // rank checkpoint every 8 words (512 bits)
+    private const int BlocksPerBitmap = BitmapWords / BlockWords;
+    private const int ArrayMax = 4096;              // an array above this is larger than a bitmap
+
+    internal enum Kind : byte { Array, Bitmap, Runs }
+
+    [StructLayout(LayoutKind.Auto)]
+    internal struct Container
+    {
+        public long High;
+        public int Start;       // array: index in _lows; bitmap: word index in _bits; runs: index in _runStarts
+        public int Length;      // array: keys; bitmap: unused; runs: number of runs
+        public long Rank;       // keys in all earlier containers
+        public Kind Kind;
+    }
+
+    private readonly Container[] _containers;
+    private readonly int[] _slots;                  // container index + 1, 0 = empty
+    private readonly int _slotShift;
+    private readonly ushort[] _lows;
+    private readonly ulong[] _bits;
+    private readonly ushort[] _blockRanks;          // per bitmap, keys before each 8-word block
+    private readonly ushort[] _runStarts;
+    private readonly ushort[] _runLengths;          // length - 1
+    private readonly int[] _runRanks;               // keys before each run, within its container
+
+    public static CompactKeySet Empty { get; } = new Builder().Build();
+
+    /// <summary>Number of keys.</summary>
+    public long Count { get; }
+
+    /// <summary>Bytes held by this set's arrays (the managed heap it pins).</summary>
+    public long MemoryBytes =>
+        ((long)_containers.Length * Unsafe.SizeOf<Container>()) + ((long)_slots.Length * 4) + ((long)_lows.Length * 2) +
+        ((long)_bits.Length * 8) + ((long)_blockRanks.Length * 2) + ((long)_runStarts.Length * 4) + ((long)_runRanks.Length * 4);
+
+    /// <summary>Counts of containers by encoding, for diagnostics and benchmarks.</summary>
+    public (int Arrays, int Bitmaps, int Runs) ContainerCounts
+    {
+        get
+        {
+            int a = 0, b = 0, r = 0;
+            foreach (ref readonly var c in _containers.AsSpan())
+            {
+                switch (c.Kind)
+                {
+                    case Kind.Array: a++; break;
+                    case Kind.Bitmap: b++; break;
+                    default: r++; break;
+                }
+            }
+
+            return (a, b, r);
+        }
+    }
+
+    private CompactKeySet(Builder b)
+    {
+        _containers = [.. b.Containers];
+        _lows = [.. b.Lows];
+        _bits = [.. b.Bits];
+        _blockRanks = [.. b.BlockRanks];
+        _runStarts = [.. b.RunStarts];
+        _runLengths = [.. b.RunLengths];
+        _runRanks = [.. b.RunRanks];
+        Count = b.Count;
+
+        // Load factor at most 1/2: probes stay short and the table is still tiny next to the data.
+        var slotCount = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, _containers.Length * 2));
+        _slots = new int[slotCount];
+        _slotShift = 64 - BitOperations.Log2((uint)slotCount);
+        var mask = slotCount - 1;
+        for (var i = 0; i < _containers.Length; i++)
+        {
+            var slot = Hash(_containers[i].High);
+            while (_slots[slot] != 0)
+            {
+                slot = (slot + 1) & mask;
+            }
+
+            _slots[slot] = i + 1;
+        }
+    }
+
+    /// <summary>Builds a set from keys in strictly ascending order.</summary>
+    public static CompactKeySet FromSorted(ReadOnlySpan<long> sortedKeys)
+    {
+        var b = new Builder();
+        foreach (var k in sortedKeys)
+        {
+            b.Add(k);
+        }
+
+        return b.Build();
+    }
+
+    /// <summary>Builds a set from keys in any order, duplicates allowed.</summary>
+    public static CompactKeySet FromUnsorted(IEnumerable<long> keys)
+    {
+        var array = keys.ToArray();
+        Array.Sort(array);
+        var b = new Builder();
+        var first = true;
+        long prev = 0;
+        foreach (var k in array)
+        {
+            if (first || k != prev)
+            {
+                b.Add(k);
+            }
+
+            prev = k;
+            first = false;
+        }
+
+        return b.Build();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Hash(long high) => (int)((ulong)(high * unchecked((long)0x9E3779B97F4A7C15UL)) >> _slotShift);
+
+    /// <summary>Whether the key is in the set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Contains(long key) => Rank(key, out _);
+
+    /// <summary>Whether the key is in the set and, if so, its position among all keys in ascending order.</summary>
+    public bool Rank(long key, out long rank)
+    {
+        rank = 0;
+        if (key < 0)
+        {
+            return false;
+        }
+
+        var high = key >>> 16;
+        var low = (ushort)key;
+        var slots = _slots;
+        var mask = slots.Length - 1;
+        var slot = Hash(high);
+        while (true)
+        {
+            // Bounds checks elided: slot is masked to the power-of-two table length.
+            var ci = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(slots), slot);
+            if (ci == 0)
+            {
+                return false;
+            }
+
+            ref var c = ref _containers[ci - 1];
+            if (c.High == high)
+            {
+                if (ContainerRank(ref c, low, out var inner))
+                {
+                    rank = c.Rank + inner;
+                    return true;
+                }
+
+                return false;
+            }
+
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    private bool ContainerRank(ref Container c, ushort low, out int rank)
+    {
+        switch (c.Kind)
+        {
+            case Kind.Array:
+                rank = SearchArray(_lows.AsSpan(c.Start, c.Length), low);
+                return rank >= 0;
+            case Kind.Bitmap:
+            {
+                var word = low >> 6;
+                var w = _bits[c.Start + word];
+                if ((w & (1UL << low)) == 0)
+                {
+                    rank = 0;
+                    return false;
+                }
+
+                var bitmapIndex = c.Start / BitmapWords;
+                var block = word / BlockWords;
+                var r = (int)_blockRanks[(bitmapIndex * BlocksPerBitmap) + block];
+                for (var i = c.Start + (block * BlockWords); i < c.Start + word; i++)
+                {
+                    r += BitOperations.PopCount(_bits[i]);
+                }
+
+                rank = r + BitOperations.PopCount(w & ((1UL << low) - 1));
+                return true;
+            }
+
+            default:
+            {
+                var starts = _runStarts.AsSpan(c.Start, c.Length);
+                // Last run starting at or before low.
+                int lo = 0, hi = starts.Length - 1, found = -1;
+                while (lo <= hi)
+                {
+                    var mid = (lo + hi) >>> 1;
+                    if (starts[mid] <= low)
+                    {
+                        found = mid;
+                        lo = mid + 1;
+                    }
+                    else
+                    {
+                        hi = mid - 1;
+                    }
+                }
+
+                if (found >= 0 && low - starts[found] <= _runLengths[c.Start + found])
+                {
+                    rank = _runRanks[c.Start + found] + (low - starts[found]);
+                    return true;
+                }
+
+                rank = 0;
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Interpolation guess, then a galloping search from it: lows of a TAC range are close to uniform, so the
+    /// guess is usually within a few entries and the search touches one or two cache lines.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SearchArray(ReadOnlySpan<ushort> lows, ushort low)
+    {
+        var n = lows.Length;
+        var first = lows[0];
+        var last = lows[n - 1];
+        if (low < first || low > last)
+        {
+            return -1;
+        }
+
+        var span = last - first;
+        var guess = span == 0 ? 0 : (int)((long)(low - first) * (n - 1) / span);
+        int lo, hi;
+        if (lows[guess] < low)
+        {
+            var step = 1;
+            lo = guess + 1;
+            hi = guess + step;
+            while (hi < n && lows[hi] < low)
+            {
+                lo = hi + 1;
+                step <<= 1;
+                hi = guess + step;
+            }
+
+            hi = Math.Min(hi, n - 1);
+        }
+        else if (lows[guess] > low)
+        {
+            var step = 1;
+            hi = guess - 1;
+            lo = guess - step;
+            while (lo > 0 && lows[lo] > low)
+            {
+                hi = lo - 1;
+                step <<= 1;
+                lo = guess - step;
+            }
+
+            lo = Math.Max(lo, 0);
+        }
+        else
+        {
+            return guess;
+        }
+
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var v = lows[mid];
+            if (v == low)
+            {
+                return mid;
+            }
+
+            if (v < low)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>All keys in ascending order (for compaction and snapshots; allocates an enumerator).</summary>
+    public IEnumerable<long> Keys()
+    {
+        for (var ci = 0; ci < _containers.Length; ci++)
+        {
+            var c = _containers[ci];
+            var basis = c.High << 16;
+            switch (c.Kind)
+            {
+                case Kind.Array:
+                    for (var i = 0; i < c.Length; i++)
+                    {
+                        yield return basis | _lows[c.Start + i];
+                    }
+
+                    break;
+                case Kind.Bitmap:
+                    for (var w = 0; w < BitmapWords; w++)
+                    {
+                        var bits = _bits[c.Start + w];
+                        while (bits != 0)
+                        {
+                            var t = BitOperations.TrailingZeroCount(bits);
+                            yield return basis | (long)((w << 6) + t);
+                            bits &= bits - 1;
+                        }
+                    }
+
+                    break;
+                default:
+                    for (var r = 0; r < c.Length; r++)
+                    {
+                        var s = _runStarts[c.Start + r];
+                        var len = _runLengths[c.Start + r] + 1;
+                        for (var i = 0; i < len; i++)
+                        {
+                            yield return basis | (long)(s + i);
+                        }
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Accepts keys in strictly ascending order and encodes each container as it closes.</summary>
+    public sealed class Builder
+    {
+        internal readonly List<Container> Containers = [];
+        internal readonly List<ushort> Lows = [];
+        internal readonly List<ulong> Bits = [];
+        internal readonly List<ushort> BlockRanks = [];
+        internal readonly List<ushort> RunStarts = [];
+        internal readonly List<ushort> RunLengths = [];
+        internal readonly List<int> RunRanks = [];
+        private readonly ushort[] _pending = new ushort[65536];
+        private int _pendingCount;
+        private long _pendingHigh = -1;
+        private long _last = -1;
+
+        internal long Count { get; private set; }
+
+        /// <summary>Adds the next key; it must be larger than every key added before.</summary>
+        public void Add(long key)
+        {
+            if (key <= _last)
+            {
+                throw new ArgumentException($"Keys must be non-negative and strictly ascending: {key} after {_last}.", nameof(key));
+            }
+
+            _last = key;
+            var high = key >>> 16;
+            if (high != _pendingHigh)
+            {
+                Flush();
+                _pendingHigh = high;
+            }
+
+            _pending[_pendingCount++] = (ushort)key;
+        }
+
+        public CompactKeySet Build()
+        {
+            Flush();
+            return new CompactKeySet(this);
+        }
+
+        private void Flush()
+        {
+            if (_pendingCount == 0)
+            {
+                return;
+            }
+
+            var lows = _pending.AsSpan(0, _pendingCount);
+            var runs = 1;
+            for (var i = 1; i < lows.Length; i++)
+            {
+                if (lows[i] != lows[i - 1] + 1)
+                {
+                    runs++;
+                }
+            }
+
+            var arrayBytes = lows.Length * 2;
+            const int bitmapBytes = (BitmapWords * 8) + (BlocksPerBitmap * 2);
+            var runBytes = runs * 8;
+            var c = new Container { High = _pendingHigh, Rank = Count };
+            if (runBytes < arrayBytes && runBytes < bitmapBytes)
+            {
+                c.Kind = Kind.Runs;
+                c.Start = RunStarts.Count;
+                c.Length = runs;
+                var i = 0;
+                while (i < lows.Length)
+                {
+                    var j = i;
+                    while (j + 1 < lows.Length && lows[j + 1] == lows[j] + 1)
+                    {
+                        j++;
+                    }
+
+                    RunStarts.Add(lows[i]);
+                    RunLengths.Add((ushort)(lows[j] - lows[i]));
+                    RunRanks.Add(i);
+                    i = j + 1;
+                }
+            }
+            else if (lows.Length <= ArrayMax && arrayBytes <= bitmapBytes)
+            {
+                c.Kind = Kind.Array;
+                c.Start = Lows.Count;
+                c.Length = lows.Length;
+                Lows.AddRange(lows);
+            }
+            else
+            {
+                c.Kind = Kind.Bitmap;
+                c.Start = Bits.Count;
+                c.Length = lows.Length;
+                Span<ulong> words = new ulong[BitmapWords];
+                foreach (var l in lows)
+                {
+                    words[l >> 6] |= 1UL << l;
+                }
+
+                var running = 0;
+                for (var w = 0; w < BitmapWords; w++)
+                {
+                    if (w % BlockWords == 0)
+                    {
+                        BlockRanks.Add((ushort)running);
+                    }
+
+                    running += BitOperations.PopCount(words[w]);
+                }
+
+                Bits.AddRange(words);
+            }
+
+            Containers.Add(c);
+            Count += lows.Length;
+            _pendingCount = 0;
+        }
+    }
+}

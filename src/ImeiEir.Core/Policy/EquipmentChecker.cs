@@ -1,0 +1,110 @@
+using ImeiEir.Core.Identifiers;
+using ImeiEir.Core.Index;
+
+namespace ImeiEir.Core.Policy;
+
+/// <summary>Which request field was malformed.</summary>
+public enum CheckField : byte
+{
+    None = 0,
+    Imei,
+    Msisdn,
+    Imsi,
+}
+
+/// <summary>The answer to one check from text: a decision with the data version, or the field that was wrong.</summary>
+public readonly record struct CheckResult(Decision Decision, long Sequence, CheckField InvalidField, ParseStatus InvalidStatus)
+{
+    public bool IsValid => InvalidField == CheckField.None;
+
+    /// <summary>The request field's name as clients know it (proto field names).</summary>
+    public string FieldName => InvalidField switch
+    {
+        CheckField.Imei => "imei",
+        CheckField.Msisdn => "msisdn",
+        CheckField.Imsi => "imsi",
+        _ => "",
+    };
+
+    /// <summary>"imei: must have 14, 15 (IMEI) or 16 (IMEISV) digits" (allocates; errors only).</summary>
+    public string ErrorMessage => InvalidField switch
+    {
+        CheckField.Imei => "imei " + ParseStatusText.DescribeImei(InvalidStatus),
+        CheckField.Msisdn => "msisdn " + ParseStatusText.DescribeMsisdn(InvalidStatus),
+        CheckField.Imsi => "imsi " + ParseStatusText.DescribeImsi(InvalidStatus),
+        _ => "",
+    };
+}
+
+/// <summary>
+/// The one entry point every interface (gRPC, N5g-eir, S13) calls: parse the identifiers, take the current index
+/// view, run the verdict order. Synchronous and allocation-free unless a grace mark or amnesty binding is new.
+/// </summary>
+public sealed class EquipmentChecker
+{
+    private readonly EirIndex _index;
+    private readonly IGraceMarks _marks;
+    private readonly PolicyOptions _options;
+    private readonly TimeProvider _time;
+    private readonly IAutoWhitelistSink? _sink;
+
+    public EquipmentChecker(EirIndex index, IGraceMarks marks, PolicyOptions options, TimeProvider time, IAutoWhitelistSink? sink = null)
+    {
+        _index = index;
+        _marks = marks;
+        _options = options;
+        _time = time;
+        _sink = sink;
+    }
+
+    public PolicyOptions Options => _options;
+
+    /// <summary>False until the node's data is loaded: callers must answer UNAVAILABLE, never a verdict.</summary>
+    public bool IsReady => _index.IsLoaded;
+
+    public EirIndex Index => _index;
+
+    /// <summary>Parses and decides. <paramref name="msisdn"/> and <paramref name="imsi"/> may be empty (absent).</summary>
+    public CheckResult Check(ReadOnlySpan<char> imei, ReadOnlySpan<char> msisdn, ReadOnlySpan<char> imsi)
+    {
+        var status = ImeiParser.TryParse(imei, out var parsedImei);
+        if (status != ParseStatus.Ok)
+        {
+            return new CheckResult(default, 0, CheckField.Imei, status);
+        }
+
+        long msisdnValue = 0;
+        if (!msisdn.IsEmpty)
+        {
+            status = MsisdnParser.TryParse(msisdn, _options.HomeCountryCode, out var m);
+            if (status != ParseStatus.Ok)
+            {
+                return new CheckResult(default, 0, CheckField.Msisdn, status);
+            }
+
+            msisdnValue = m.Value;
+        }
+
+        long imsiKey = 0;
+        if (!imsi.IsEmpty)
+        {
+            status = ImsiParser.TryParse(imsi, out var i);
+            if (status != ParseStatus.Ok)
+            {
+                return new CheckResult(default, 0, CheckField.Imsi, status);
+            }
+
+            imsiKey = i.Key;
+        }
+
+        return Check(new CheckInput(parsedImei.Key.Value, msisdnValue, imsiKey));
+    }
+
+    /// <summary>Decides for already parsed identifiers.</summary>
+    public CheckResult Check(in CheckInput input)
+    {
+        var view = _index.Current;
+        var decision = VerdictPolicy.Decide(in input, view, _marks, _options, _time.GetUtcNow().UtcTicks, _sink);
+        return new CheckResult(decision, view.Sequence, CheckField.None, ParseStatus.Ok);
+    }
+}
