@@ -1,0 +1,93 @@
+using ImeiEir.Core.Index;
+using ImeiEir.Core.Policy;
+
+namespace ImeiEir.Core.Registry;
+
+/// <summary>A rejected delta: its index in the batch and what is wrong, naming the field.</summary>
+public readonly record struct DeltaError(int Index, string Message);
+
+/// <summary>A registered device as stored: its id and its IMEI keys.</summary>
+public sealed record DeviceRecord(string DeviceId, long[] Imeis);
+
+/// <summary>
+/// What a valid batch does: the index mutations plus the records kept beside the index (devices, stolen case
+/// references, grace marks a switch consumed). Empty <see cref="Errors"/> means the batch is valid.
+/// </summary>
+public sealed class BatchPlan
+{
+    public List<Mutation> Mutations { get; } = [];
+
+    public List<DeltaError> Errors { get; } = [];
+
+    /// <summary>Devices registered by the batch.</summary>
+    public List<DeviceRecord> DevicesAdded { get; } = [];
+
+    /// <summary>Devices removed by the batch (with the IMEIs they had).</summary>
+    public List<DeviceRecord> DevicesRemoved { get; } = [];
+
+    /// <summary>IMEI → case reference for new reports; null value for a cleared report.</summary>
+    public List<(long Imei, string? CaseReference)> StolenCases { get; } = [];
+
+    /// <summary>Grace marks made obsolete by a switch.</summary>
+    public List<(long Imei, SubscriberKey Subscriber)> GraceMarksConsumed { get; } = [];
+
+    /// <summary>IMEIs a switch moved, in order.</summary>
+    public List<long> SwitchedImeis { get; } = [];
+
+    public bool IsValid => Errors.Count == 0;
+}
+
+/// <summary>Where the planner learns which IMEIs a device id has and which device an IMEI belongs to.</summary>
+public interface IDeviceDirectory
+{
+    bool TryGetDevice(string deviceId, out long[] imeis);
+
+    bool TryGetDeviceOf(long imei, out string deviceId);
+}
+
+/// <summary>A device directory held in dictionaries (tests, and the per-batch prefetch of the Redis store).</summary>
+public sealed class InMemoryDeviceDirectory : IDeviceDirectory
+{
+    private readonly Dictionary<string, long[]> _devices = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, string> _owners = [];
+
+    public int Count => _devices.Count;
+
+    public void Add(string deviceId, long[] imeis)
+    {
+        _devices[deviceId] = imeis;
+        foreach (var i in imeis)
+        {
+            _owners[i] = deviceId;
+        }
+    }
+
+    public void Remove(string deviceId)
+    {
+        if (_devices.Remove(deviceId, out var imeis))
+        {
+            foreach (var i in imeis)
+            {
+                _owners.Remove(i);
+            }
+        }
+    }
+
+    /// <summary>Applies a valid plan's device changes.</summary>
+    public void Apply(BatchPlan plan)
+    {
+        foreach (var d in plan.DevicesRemoved)
+        {
+            Remove(d.DeviceId);
+        }
+
+        foreach (var d in plan.DevicesAdded)
+        {
+            Add(d.DeviceId, d.Imeis);
+        }
+    }
+
+    public bool TryGetDevice(string deviceId, out long[] imeis) => _devices.TryGetValue(deviceId, out imeis!);
+
+    public bool TryGetDeviceOf(long imei, out string deviceId) => _owners.TryGetValue(imei, out deviceId!);
+}

@@ -1,0 +1,447 @@
+using ImeiEir.Core.Identifiers;
+using ImeiEir.Core.Index;
+using ImeiEir.Core.Policy;
+
+namespace ImeiEir.Core.Registry;
+
+/// <summary>
+/// Validates a batch of registry deltas against one index view and the device directory, and works out what it
+/// does. All-or-nothing: every bad delta is listed (with its index and the field at fault) and a plan with errors
+/// must not be applied. Deltas see the effect of earlier deltas of the same batch.
+/// </summary>
+public sealed class BatchPlanner
+{
+    /// <summary>Longest accepted device id, case reference or batch id.</summary>
+    public const int MaxIdLength = 128;
+
+    private readonly PolicyOptions _options;
+
+    public BatchPlanner(PolicyOptions options) => _options = options;
+
+    /// <summary>Plans a registry batch (in a batch a switch must name its IMEI).</summary>
+    public BatchPlan Plan(IReadOnlyList<RegistryDelta> deltas, EirView view, IDeviceDirectory devices)
+        => PlanCore(deltas, view, devices, marks: null, nowTicks: 0);
+
+    /// <summary>
+    /// Plans a self-service NUMBER SWITCH. Without an IMEI it takes every IMEI bound to the previous number that
+    /// was checked with the new one (grace marks kept for <see cref="PolicyOptions.GraceMarkRetention"/>).
+    /// </summary>
+    public BatchPlan PlanSwitch(SwitchNumberDelta delta, EirView view, IGraceMarks marks, long nowTicks)
+        => PlanCore([delta], view, new InMemoryDeviceDirectory(), marks, nowTicks);
+
+    private BatchPlan PlanCore(IReadOnlyList<RegistryDelta> deltas, EirView view, IDeviceDirectory devices, IGraceMarks? marks, long nowTicks)
+    {
+        var plan = new BatchPlan();
+        var state = new Scratch(view, devices);
+        for (var i = 0; i < deltas.Count; i++)
+        {
+            var error = deltas[i] switch
+            {
+                RegisterDeviceDelta d => Register(d, state, plan),
+                UnregisterDeviceDelta d => Unregister(d, state, plan),
+                BindDelta d => Bind(d, state, plan),
+                UnbindDelta d => Unbind(d, state, plan),
+                ReportStolenDelta d => ReportStolen(d, state, plan),
+                ClearStolenDelta d => ClearStolen(d, state, plan),
+                UpsertSubscriberDelta d => UpsertSubscriber(d, state, plan),
+                RemoveSubscriberDelta d => RemoveSubscriber(d, state, plan),
+                SwitchNumberDelta d => Switch(d, state, plan, marks, nowTicks),
+                null => "delta is empty: set one of its changes",
+                _ => "delta kind is not supported",
+            };
+            if (error is not null)
+            {
+                plan.Errors.Add(new DeltaError(i, error));
+            }
+        }
+
+        if (!plan.IsValid)
+        {
+            plan.Mutations.Clear();
+            plan.DevicesAdded.Clear();
+            plan.DevicesRemoved.Clear();
+            plan.StolenCases.Clear();
+            plan.GraceMarksConsumed.Clear();
+            plan.SwitchedImeis.Clear();
+        }
+
+        return plan;
+    }
+
+    private static string? Register(RegisterDeviceDelta d, Scratch s, BatchPlan plan)
+    {
+        if (CheckId(d.DeviceId, "register_device.device_id") is { } idError)
+        {
+            return idError;
+        }
+
+        if (d.Imeis is null || d.Imeis.Count == 0)
+        {
+            return "register_device.imeis is empty: a device has at least one IMEI";
+        }
+
+        var keys = new long[d.Imeis.Count];
+        for (var j = 0; j < keys.Length; j++)
+        {
+            var status = ImeiParser.TryParseForRegistration(d.Imeis[j], out var key);
+            if (status != ParseStatus.Ok)
+            {
+                return $"register_device.imeis[{j}] {Describe(status)}";
+            }
+
+            if (Array.IndexOf(keys, key.Value, 0, j) >= 0)
+            {
+                return $"register_device.imeis[{j}] repeats an IMEI of the same device";
+            }
+
+            keys[j] = key.Value;
+        }
+
+        if (s.TryGetDevice(d.DeviceId, out var existing))
+        {
+            var same = existing.Length == keys.Length && existing.Order().SequenceEqual(keys.Order());
+            return same ? null : "register_device.device_id is already registered with other IMEIs: unregister it first";
+        }
+
+        for (var j = 0; j < keys.Length; j++)
+        {
+            if (s.TryGetDeviceOf(keys[j], out _))
+            {
+                return $"register_device.imeis[{j}] is already registered to another device";
+            }
+        }
+
+        s.AddDevice(d.DeviceId, keys);
+        plan.DevicesAdded.Add(new DeviceRecord(d.DeviceId, keys));
+        foreach (var k in keys)
+        {
+            s.Apply(plan, Mutation.Register(k));
+        }
+
+        return null;
+    }
+
+    private static string? Unregister(UnregisterDeviceDelta d, Scratch s, BatchPlan plan)
+    {
+        if (CheckId(d.DeviceId, "unregister_device.device_id") is { } idError)
+        {
+            return idError;
+        }
+
+        if (!s.TryGetDevice(d.DeviceId, out var imeis))
+        {
+            return "unregister_device.device_id is not a registered device";
+        }
+
+        s.RemoveDevice(d.DeviceId, imeis);
+        plan.DevicesAdded.RemoveAll(x => x.DeviceId == d.DeviceId);
+        plan.DevicesRemoved.Add(new DeviceRecord(d.DeviceId, imeis));
+        foreach (var k in imeis)
+        {
+            s.Apply(plan, Mutation.Unregister(k));
+        }
+
+        return null;
+    }
+
+    private string? Bind(BindDelta d, Scratch s, BatchPlan plan)
+    {
+        if (ParseBinding("bind", d.Imei, d.Msisdn, d.Imsi, out var imei, out var msisdn, out var imsi) is { } error)
+        {
+            return error;
+        }
+
+        s.Apply(plan, Mutation.Bind(imei, msisdn, imsi));
+        return null;
+    }
+
+    private string? Unbind(UnbindDelta d, Scratch s, BatchPlan plan)
+    {
+        if (ParseBinding("unbind", d.Imei, d.Msisdn, d.Imsi, out var imei, out var msisdn, out var imsi) is { } error)
+        {
+            return error;
+        }
+
+        if (Array.BinarySearch(s.Bindings(imei).Records, new BindingRecord(msisdn, imsi)) < 0)
+        {
+            return "unbind: no binding of this imei, msisdn and imsi exists";
+        }
+
+        s.Apply(plan, Mutation.Unbind(imei, msisdn, imsi));
+        return null;
+    }
+
+    private static string? ReportStolen(ReportStolenDelta d, Scratch s, BatchPlan plan)
+    {
+        var status = ImeiParser.TryParse(d.Imei, out var imei);
+        if (status != ParseStatus.Ok)
+        {
+            return "report_stolen.imei " + Describe(status);
+        }
+
+        if (CheckId(d.CaseReference, "report_stolen.case_reference") is { } error)
+        {
+            return error;
+        }
+
+        s.Apply(plan, Mutation.Stolen(imei.Key.Value));
+        plan.StolenCases.Add((imei.Key.Value, d.CaseReference));
+        return null;
+    }
+
+    private static string? ClearStolen(ClearStolenDelta d, Scratch s, BatchPlan plan)
+    {
+        var status = ImeiParser.TryParse(d.Imei, out var imei);
+        if (status != ParseStatus.Ok)
+        {
+            return "clear_stolen.imei " + Describe(status);
+        }
+
+        if (!s.IsStolen(imei.Key.Value))
+        {
+            return "clear_stolen.imei is not reported stolen";
+        }
+
+        s.Apply(plan, Mutation.ClearStolen(imei.Key.Value));
+        plan.StolenCases.Add((imei.Key.Value, null));
+        return null;
+    }
+
+    private string? UpsertSubscriber(UpsertSubscriberDelta d, Scratch s, BatchPlan plan)
+    {
+        var status = ImsiParser.TryParse(d.Imsi, out var imsi);
+        if (status != ParseStatus.Ok)
+        {
+            return "upsert_subscriber.imsi " + ParseStatusText.DescribeImsi(status);
+        }
+
+        status = MsisdnParser.TryParse(d.Msisdn, _options.HomeCountryCode, out var msisdn);
+        if (status != ParseStatus.Ok)
+        {
+            return "upsert_subscriber.msisdn " + ParseStatusText.DescribeMsisdn(status);
+        }
+
+        s.Apply(plan, Mutation.Subscriber(imsi.Key, msisdn.Value));
+        return null;
+    }
+
+    private static string? RemoveSubscriber(RemoveSubscriberDelta d, Scratch s, BatchPlan plan)
+    {
+        var status = ImsiParser.TryParse(d.Imsi, out var imsi);
+        if (status != ParseStatus.Ok)
+        {
+            return "remove_subscriber.imsi " + ParseStatusText.DescribeImsi(status);
+        }
+
+        if (!s.HasSubscriber(imsi.Key))
+        {
+            return "remove_subscriber.imsi is not in the subscriber map";
+        }
+
+        s.Apply(plan, Mutation.RemoveSubscriber(imsi.Key));
+        return null;
+    }
+
+    private string? Switch(SwitchNumberDelta d, Scratch s, BatchPlan plan, IGraceMarks? marks, long nowTicks)
+    {
+        var status = MsisdnParser.TryParse(d.PreviousMsisdn, _options.HomeCountryCode, out var previous);
+        if (status != ParseStatus.Ok)
+        {
+            return "switch_number.previous_msisdn " + ParseStatusText.DescribeMsisdn(status);
+        }
+
+        status = MsisdnParser.TryParse(d.NewMsisdn, _options.HomeCountryCode, out var next);
+        if (status != ParseStatus.Ok)
+        {
+            return "switch_number.new_msisdn " + ParseStatusText.DescribeMsisdn(status);
+        }
+
+        if (previous == next)
+        {
+            return "switch_number.new_msisdn is the same number as previous_msisdn";
+        }
+
+        List<long> imeis;
+        if (!string.IsNullOrEmpty(d.Imei))
+        {
+            status = ImeiParser.TryParse(d.Imei, out var imei);
+            if (status != ParseStatus.Ok)
+            {
+                return "switch_number.imei " + Describe(status);
+            }
+
+            if (!new BindingsView(s.Bindings(imei.Key.Value).Records, null).HasMsisdn(previous.Value))
+            {
+                return "switch_number.imei is not bound to previous_msisdn";
+            }
+
+            imeis = [imei.Key.Value];
+        }
+        else if (marks is null)
+        {
+            return "switch_number.imei is required in a registry batch";
+        }
+        else
+        {
+            var since = nowTicks - _options.GraceMarkRetention.Ticks;
+            imeis = [.. marks.ImeisSeenWith(SubscriberKey.FromMsisdn(next.Value), since)
+                .Where(i => new BindingsView(s.Bindings(i).Records, null).HasMsisdn(previous.Value))];
+            if (imeis.Count == 0)
+            {
+                return "switch_number: no IMEI bound to previous_msisdn was used with new_msisdn";
+            }
+        }
+
+        foreach (var imei in imeis)
+        {
+            foreach (var r in s.Bindings(imei).Records)
+            {
+                if (r.Msisdn == previous.Value)
+                {
+                    s.Apply(plan, Mutation.Unbind(imei, r.Msisdn, r.Imsi));
+                }
+            }
+
+            s.Apply(plan, Mutation.Bind(imei, next.Value));
+            plan.GraceMarksConsumed.Add((imei, SubscriberKey.FromMsisdn(next.Value)));
+            plan.SwitchedImeis.Add(imei);
+        }
+
+        return null;
+    }
+
+    private string? ParseBinding(string op, string imeiText, string msisdnText, string imsiText, out long imei, out long msisdn, out long imsi)
+    {
+        imei = msisdn = imsi = 0;
+        var status = ImeiParser.TryParse(imeiText, out var parsedImei);
+        if (status != ParseStatus.Ok)
+        {
+            return $"{op}.imei {Describe(status)}";
+        }
+
+        status = MsisdnParser.TryParse(msisdnText, _options.HomeCountryCode, out var parsedMsisdn);
+        if (status != ParseStatus.Ok)
+        {
+            return $"{op}.msisdn {ParseStatusText.DescribeMsisdn(status)}";
+        }
+
+        if (!string.IsNullOrEmpty(imsiText))
+        {
+            status = ImsiParser.TryParse(imsiText, out var parsedImsi);
+            if (status != ParseStatus.Ok)
+            {
+                return $"{op}.imsi {ParseStatusText.DescribeImsi(status)}";
+            }
+
+            imsi = parsedImsi.Key;
+        }
+
+        imei = parsedImei.Key.Value;
+        msisdn = parsedMsisdn.Value;
+        return null;
+    }
+
+    private static string? CheckId(string? id, string field)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            return field + " is empty";
+        }
+
+        if (id.Length > MaxIdLength)
+        {
+            return $"{field} is longer than {MaxIdLength} characters";
+        }
+
+        foreach (var c in id)
+        {
+            if (char.IsControl(c))
+            {
+                return field + " contains a control character";
+            }
+        }
+
+        return null;
+    }
+
+    private static string Describe(ParseStatus status) => ParseStatusText.DescribeImei(status);
+
+    /// <summary>The index and the device directory as this batch has changed them so far.</summary>
+    private sealed class Scratch
+    {
+        private readonly EirView _view;
+        private readonly IDeviceDirectory _devices;
+        private readonly Dictionary<long, bool> _stolen = [];
+        private readonly Dictionary<long, BindingList> _bindings = [];
+        private readonly Dictionary<long, long> _subscribers = [];
+        private readonly Dictionary<string, long[]?> _deviceChanges = new(StringComparer.Ordinal);
+        private readonly Dictionary<long, string?> _ownerChanges = [];
+
+        public Scratch(EirView view, IDeviceDirectory devices)
+        {
+            _view = view;
+            _devices = devices;
+        }
+
+        public bool TryGetDevice(string id, out long[] imeis)
+        {
+            if (_deviceChanges.TryGetValue(id, out var changed))
+            {
+                imeis = changed ?? [];
+                return changed is not null;
+            }
+
+            return _devices.TryGetDevice(id, out imeis);
+        }
+
+        public bool TryGetDeviceOf(long imei, out string id)
+        {
+            if (_ownerChanges.TryGetValue(imei, out var changed))
+            {
+                id = changed ?? "";
+                return changed is not null;
+            }
+
+            return _devices.TryGetDeviceOf(imei, out id);
+        }
+
+        public void AddDevice(string id, long[] imeis)
+        {
+            _deviceChanges[id] = imeis;
+            foreach (var i in imeis)
+            {
+                _ownerChanges[i] = id;
+            }
+        }
+
+        public void RemoveDevice(string id, long[] imeis)
+        {
+            _deviceChanges[id] = null;
+            foreach (var i in imeis)
+            {
+                _ownerChanges[i] = null;
+            }
+        }
+
+        public bool IsStolen(long imei) => _stolen.TryGetValue(imei, out var v) ? v : _view.IsStolen(imei);
+
+        public bool HasSubscriber(long imsi) => _subscribers.TryGetValue(imsi, out var v) ? v != 0 : _view.TryGetMsisdn(imsi, out _);
+
+        public BindingList Bindings(long imei) => _bindings.TryGetValue(imei, out var l) ? l : _view.GetBindingList(imei);
+
+        public void Apply(BatchPlan plan, Mutation m)
+        {
+            plan.Mutations.Add(m);
+            switch (m.Kind)
+            {
+                case MutationKind.AddStolen: _stolen[m.Imei] = true; break;
+                case MutationKind.RemoveStolen: _stolen[m.Imei] = false; break;
+                case MutationKind.AddBinding: _bindings[m.Imei] = Bindings(m.Imei).With(new BindingRecord(m.Msisdn, m.Imsi)); break;
+                case MutationKind.RemoveBinding: _bindings[m.Imei] = Bindings(m.Imei).Without(new BindingRecord(m.Msisdn, m.Imsi)); break;
+                case MutationKind.SetSubscriber: _subscribers[m.Imsi] = m.Msisdn; break;
+                case MutationKind.RemoveSubscriber: _subscribers[m.Imsi] = 0; break;
+                default: break;
+            }
+        }
+    }
+}
