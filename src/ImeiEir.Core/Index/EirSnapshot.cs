@@ -32,8 +32,9 @@ public sealed class EirSnapshot
     {
         var b = bindings.ToArray();
         Array.Sort(b, static (x, y) => x.Imei != y.Imei ? x.Imei.CompareTo(y.Imei) : x.Record.CompareTo(y.Record));
-        var s = subscribers.ToArray();
-        Array.Sort(s, static (x, y) => x.Imsi.CompareTo(y.Imsi));
+        // A stable sort: DistinctByImsi keeps the last entry of an IMSI, which must be the last one given
+        // (Array.Sort is unstable and would pick an arbitrary one).
+        var s = subscribers.OrderBy(static x => x.Imsi).ToArray();
         return new EirSnapshot(
             CompactKeySet.FromUnsorted(registered),
             CompactKeySet.FromUnsorted(stolen),
