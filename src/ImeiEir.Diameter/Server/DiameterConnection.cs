@@ -1,0 +1,211 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using ImeiEir.Diameter.Codec;
+using Microsoft.Extensions.Logging;
+
+namespace ImeiEir.Diameter.Server;
+
+/// <summary>
+/// One peer's TCP connection: frames messages off a pipe, hands each to the <see cref="DiameterHandler"/>, and
+/// flushes the answers of everything that arrived in one read together. Answers therefore leave in request order;
+/// pipelined requests need no bookkeeping. Framing is lost only on a bad version or message length: then the
+/// request is answered if its header allows it, and the connection closed.
+/// </summary>
+internal sealed class DiameterConnection
+{
+    private readonly Socket _socket;
+    private readonly DiameterHandler _handler;
+    private readonly DiameterOptions _options;
+    private readonly ILogger _logger;
+    private readonly PeerContext _peer;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private volatile bool _disconnectRequested;
+
+    public DiameterConnection(Socket socket, DiameterHandler handler, DiameterOptions options, ILogger logger)
+    {
+        _socket = socket;
+        _handler = handler;
+        _options = options;
+        _logger = logger;
+        var local = (socket.LocalEndPoint as IPEndPoint)?.Address ?? IPAddress.Loopback;
+        _peer = new PeerContext(local, socket.RemoteEndPoint?.ToString() ?? "?");
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096));
+        _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024));
+    }
+
+    public string Remote => _peer.Remote;
+
+    /// <summary>
+    /// Asks the connection to leave: an open peer gets a DPR and up to <see cref="DiameterOptions.DisconnectTimeout"/>
+    /// to answer; any other connection closes at once. Safe from any thread.
+    /// </summary>
+    public void RequestDisconnect()
+    {
+        _disconnectRequested = true;
+        _input.CancelPendingRead();
+    }
+
+    /// <summary>Closes the socket now (after the disconnect grace).</summary>
+    public void Abort()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        _socket.Dispose();
+    }
+
+    public async Task RunAsync()
+    {
+        DiameterLog.ConnectionAccepted(_logger, _peer.Remote);
+        var idle = _options.IdleTimeout > TimeSpan.Zero ? _options.IdleTimeout : Timeout.InfiniteTimeSpan;
+        using var timer = new CancellationTokenSource();
+        var disconnecting = false;
+        try
+        {
+            while (true)
+            {
+                if (_disconnectRequested && !disconnecting)
+                {
+                    disconnecting = true;
+                    if (!_peer.IsOpen)
+                    {
+                        break;
+                    }
+
+                    // Tell the peer to fail over now rather than at its watchdog; wait briefly for the DPA.
+                    var id = (uint)Random.Shared.Next();
+                    _peer.DprHopByHop = id;
+                    _handler.WriteDisconnectRequest(id, id, _output);
+                    await _output.FlushAsync().ConfigureAwait(false);
+                    idle = _options.DisconnectTimeout;
+                }
+
+                // CancelAfter re-arms the same timer: one per connection, not one per read.
+                timer.CancelAfter(idle);
+                ReadResult result;
+                try
+                {
+                    result = await _input.ReadAsync(timer.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (timer.IsCancellationRequested)
+                {
+                    if (!disconnecting)
+                    {
+                        DiameterLog.IdleTimeout(_logger, _peer.Remote, idle);
+                    }
+
+                    break;
+                }
+
+                var buffer = result.Buffer;
+                var disposition = Process(ref buffer);
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                if (_output.UnflushedBytes > 0)
+                {
+                    await _output.FlushAsync().ConfigureAwait(false);
+                }
+
+                if (disposition == Disposition.Close || result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The peer reset the connection, or the server aborted it on shutdown.
+            if (!_disconnectRequested)
+            {
+                DiameterLog.ConnectionFailed(_logger, _peer.Remote, ex);
+            }
+        }
+        finally
+        {
+            await _input.CompleteAsync().ConfigureAwait(false);
+            await _output.CompleteAsync().ConfigureAwait(false);
+            Abort();
+            DiameterLog.ConnectionClosed(_logger, _peer.Remote);
+        }
+    }
+
+    /// <summary>Handles every complete message in <paramref name="buffer"/>, leaving it at the first incomplete one.</summary>
+    private Disposition Process(ref ReadOnlySequence<byte> buffer)
+    {
+        Span<byte> headerBytes = stackalloc byte[DiameterHeader.Size];
+        while (buffer.Length >= DiameterHeader.Size)
+        {
+            buffer.Slice(0, DiameterHeader.Size).CopyTo(headerBytes);
+            var header = DiameterHeader.Read(headerBytes);
+            var framing = CheckFraming(in header);
+            if (framing != 0)
+            {
+                // The length field cannot be trusted: answer from the header alone, drop the rest, close.
+                DiameterLog.FramingLost(_logger, _peer.Remote, framing == ResultCode.UnsupportedVersion ? "unsupported version" : "invalid message length");
+                _handler.WriteFramingError(in header, framing, _output);
+                buffer = buffer.Slice(buffer.End);
+                return Disposition.Close;
+            }
+
+            if (buffer.Length < header.Length)
+            {
+                break;
+            }
+
+            var frame = buffer.Slice(0, header.Length);
+            var disposition = frame.IsSingleSegment
+                ? _handler.Handle(frame.FirstSpan, _peer, _output)
+                : HandleCopied(in frame, header.Length);
+            buffer = buffer.Slice(frame.End);
+            if (disposition == Disposition.Close)
+            {
+                return Disposition.Close;
+            }
+        }
+
+        return Disposition.Continue;
+    }
+
+    /// <summary>A message split across pipe segments is copied once into a pooled buffer (rare: segments are 16 KiB).</summary>
+    private Disposition HandleCopied(in ReadOnlySequence<byte> frame, int length)
+    {
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            frame.CopyTo(rented);
+            return _handler.Handle(rented.AsSpan(0, length), _peer, _output);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>0 when the header frames a message we can read; else the result code that says why not.</summary>
+    private uint CheckFraming(in DiameterHeader header)
+    {
+        if (header.Version != DiameterHeader.SupportedVersion)
+        {
+            // The length field's meaning is defined by version 1 only.
+            return ResultCode.UnsupportedVersion;
+        }
+
+        if (header.Length < DiameterHeader.Size || (header.Length & 3) != 0 || header.Length > _options.MaxMessageSize)
+        {
+            return ResultCode.InvalidMessageLength;
+        }
+
+        return 0;
+    }
+}
