@@ -31,13 +31,22 @@ public sealed class EirIndex
     public int Compactions { get; private set; }
 
     /// <summary>Replaces everything with <paramref name="snapshot"/> at <paramref name="sequence"/> and marks the index loaded.</summary>
-    public void Load(EirSnapshot snapshot, long sequence, DateTimeOffset? lastAppliedAt = null)
+    public void Load(EirSnapshot snapshot, long sequence, DateTimeOffset? lastAppliedAt = null) => Replace(snapshot, sequence, lastAppliedAt, markLoaded: true);
+
+    /// <summary>
+    /// Replaces everything with <paramref name="snapshot"/> at <paramref name="sequence"/> (hydration before the log is
+    /// replayed, or a reload after falling behind a trimmed log); marks the index loaded only when asked.
+    /// </summary>
+    public void Replace(EirSnapshot snapshot, long sequence, DateTimeOffset? lastAppliedAt, bool markLoaded)
     {
         lock (_writeLock)
         {
             var counts = new EirCounts(snapshot.Registered.Count, snapshot.Bindings.RecordCount, snapshot.Stolen.Count, snapshot.Subscribers.Count);
             Volatile.Write(ref _current, new EirView(snapshot, Overlay.Empty, Overlay.Empty, sequence, lastAppliedAt, counts));
-            _loaded = true;
+            if (markLoaded)
+            {
+                _loaded = true;
+            }
         }
     }
 

@@ -22,7 +22,8 @@ public sealed class EirView
         Counts = counts;
     }
 
-    internal EirSnapshot Snapshot { get; }
+    /// <summary>The compact base. Complete only when <see cref="OverlayEntries"/> is 0 (after <see cref="EirIndex.Compact"/>).</summary>
+    public EirSnapshot Snapshot { get; }
 
     internal Overlay Older { get; }
 

@@ -1,0 +1,66 @@
+namespace ImeiEir.Storage;
+
+/// <summary>The durable store (configuration section <c>Redis</c>).</summary>
+public sealed class RedisOptions
+{
+    /// <summary>StackExchange.Redis configuration string. Default <c>127.0.0.1:6379</c>.</summary>
+    public string Configuration { get; set; } = "127.0.0.1:6379";
+
+    /// <summary>Prefix of every key, so several clusters may share one Redis. Default <c>eir</c>.</summary>
+    public string KeyPrefix { get; set; } = "eir";
+
+    /// <summary>
+    /// Replicas that must confirm a batch (Redis <c>WAIT</c>) before it is acked. Default 0: the ack means the
+    /// primary has it (and, with <c>appendfsync always</c>, its disk). See deploy/redis/README.md for what each choice can lose.
+    /// </summary>
+    public int AckReplicas { get; set; }
+
+    /// <summary>How long an ack waits for <see cref="AckReplicas"/>. Default 1 s.</summary>
+    public TimeSpan AckReplicasTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long an accepted batch id is remembered for retries. Default 7 days (the contract's minimum).</summary>
+    public TimeSpan BatchIdRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>A checkpoint is written after this many mutations since the last one. Default 2 000 000.</summary>
+    public long CheckpointEveryMutations { get; set; } = 2_000_000;
+
+    /// <summary>...and at most this often. Default 1 minute.</summary>
+    public TimeSpan CheckpointMinInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Log entries kept behind the newest checkpoint, so a lagging node can catch up without reloading. Default 100 000.</summary>
+    public long LogEntriesKeptBehindCheckpoint { get; set; } = 100_000;
+
+    /// <summary>How often a node polls the log when no change notification arrives (a missed pub/sub message). Default 1 s.</summary>
+    public TimeSpan FollowPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Largest batch accepted, in deltas. Default 10 000.</summary>
+    public int MaxBatchDeltas { get; set; } = 10_000;
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Configuration))
+        {
+            throw new ArgumentException("Redis:Configuration is empty.");
+        }
+
+        if (string.IsNullOrWhiteSpace(KeyPrefix) || KeyPrefix.Contains('{') || KeyPrefix.Contains('}'))
+        {
+            throw new ArgumentException("Redis:KeyPrefix must be non-empty without braces.");
+        }
+
+        if (AckReplicas < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(AckReplicas), "Redis:AckReplicas must be 0 or more.");
+        }
+
+        if (BatchIdRetention < TimeSpan.FromDays(7))
+        {
+            throw new ArgumentOutOfRangeException(nameof(BatchIdRetention), "Redis:BatchIdRetention must be at least 7 days.");
+        }
+
+        if (MaxBatchDeltas is < 1 or > 1_000_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxBatchDeltas), "Redis:MaxBatchDeltas must be 1 to 1 000 000.");
+        }
+    }
+}

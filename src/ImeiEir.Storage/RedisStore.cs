@@ -1,0 +1,559 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
+using ImeiEir.Core.Index;
+using ImeiEir.Core.Policy;
+using ImeiEir.Core.Registry;
+using StackExchange.Redis;
+
+namespace ImeiEir.Storage;
+
+/// <summary>The outcome of one commit attempt.</summary>
+public enum CommitStatus
+{
+    Committed,
+    /// <summary>The batch id is known: <see cref="CommitResult.Sequence"/> and <see cref="CommitResult.ContentHash"/> are the stored ones.</summary>
+    DuplicateId,
+    /// <summary>Another node committed first: catch up and plan again.</summary>
+    SequenceMoved,
+    /// <summary>The store's history is not ours (emptied, restored from an older copy, another cluster).</summary>
+    HistoryMismatch,
+}
+
+public readonly record struct CommitResult(CommitStatus Status, long Sequence, string? ContentHash);
+
+/// <summary>One committed batch as the log holds it.</summary>
+public sealed record LogEntry(long Sequence, string BatchId, long AppliedAtTicks, Mutation[] Mutations);
+
+/// <summary>The store's identity and position.</summary>
+public readonly record struct StoreHead(string? Epoch, long Sequence);
+
+/// <summary>
+/// All Redis I/O of a node. The schema (docs/redis-schema.md): a commit log (stream) of resolved mutations with a
+/// sequence, periodic checkpoints of the whole index in a compact binary form, and the few records kept beside
+/// the index (devices, stolen case references, grace marks, batch ids). Every commit is one Lua script, so a
+/// batch is in Redis entirely or not at all.
+/// </summary>
+public sealed class RedisStore : IAsyncDisposable
+{
+    private const int ChunkBytes = 4 << 20;
+    private const int DeviceBuckets = 16_384;
+
+    // KEYS: 1 seq, 2 log, 3 batch id, 4 epoch, 5.. record keys. ARGV: 1 expected seq, 2 content hash, 3 ticks,
+    // 4 batch id, 5 mutations, 6 batch id ttl (s), 7 epoch, 8 record op count, then (op, key index, field, value)
+    // per op, then the change channel.
+    private const string CommitScript = """
+        local b = redis.call('GET', KEYS[3])
+        if b then return {'dup', b} end
+        local e = redis.call('GET', KEYS[4])
+        if e ~= ARGV[7] then return {'epoch', e or ''} end
+        local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if cur ~= tonumber(ARGV[1]) then return {'moved', tostring(cur)} end
+        local nxt = cur + 1
+        redis.call('SET', KEYS[1], nxt)
+        redis.call('XADD', KEYS[2], string.format('%d-1', nxt), 'b', ARGV[4], 't', ARGV[3], 'm', ARGV[5])
+        redis.call('SET', KEYS[3], string.format('%d', nxt) .. ':' .. ARGV[2], 'EX', ARGV[6])
+        local n = tonumber(ARGV[8])
+        local i = 9
+        for j = 1, n do
+          local k = KEYS[tonumber(ARGV[i + 1])]
+          if ARGV[i] == 'S' then redis.call('HSET', k, ARGV[i + 2], ARGV[i + 3]) else redis.call('HDEL', k, ARGV[i + 2]) end
+          i = i + 4
+        end
+        redis.call('PUBLISH', ARGV[i], string.format('%d', nxt))
+        return {'ok', string.format('%d', nxt)}
+        """;
+
+    // KEYS: 1 grace hash of the subscriber. ARGV: 1 imei, 2 ticks, 3 ttl (s), 4 channel, 5 subscriber key.
+    private const string GraceScript = """
+        local cur = redis.call('HGET', KEYS[1], ARGV[1])
+        if (not cur) or tonumber(cur) > tonumber(ARGV[2]) then
+          redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+          cur = ARGV[2]
+          redis.call('PUBLISH', ARGV[4], ARGV[1] .. ':' .. ARGV[5] .. ':' .. cur)
+        end
+        redis.call('EXPIRE', KEYS[1], ARGV[3])
+        return cur
+        """;
+
+    // KEYS: 1 checkpoint pointer, 2 log. ARGV: 1 seq, 2 chunk count, 3 minimum log id to keep, 4 chunk key prefix.
+    private const string CheckpointScript = """
+        local old = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+        if old >= tonumber(ARGV[1]) then return 0 end
+        local oldChunks = tonumber(redis.call('HGET', KEYS[1], 'chunks') or '0')
+        for i = 0, oldChunks - 1 do redis.call('DEL', ARGV[4] .. string.format('%d', old) .. ':' .. i) end
+        redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'chunks', ARGV[2])
+        redis.call('XTRIM', KEYS[2], 'MINID', ARGV[3])
+        return 1
+        """;
+
+    private readonly RedisOptions _options;
+    private readonly string _p;
+    private ConnectionMultiplexer? _mux;
+
+    public RedisStore(RedisOptions options)
+    {
+        _options = options;
+        _p = options.KeyPrefix;
+        ChangeChannel = RedisChannel.Literal(_p + ":events");
+        GraceChannel = RedisChannel.Literal(_p + ":grace-events");
+    }
+
+    public RedisChannel ChangeChannel { get; }
+
+    public RedisChannel GraceChannel { get; }
+
+    public bool IsConnected => _mux?.IsConnected == true;
+
+    private ConnectionMultiplexer Mux => _mux ?? throw new StoreUnavailableException("Redis is not connected yet.");
+
+    private IDatabase Db => Mux.GetDatabase();
+
+    public ISubscriber Subscriber => Mux.GetSubscriber();
+
+    /// <summary>Connects (retrying in the background if Redis is not there yet).</summary>
+    public async Task ConnectAsync()
+    {
+        if (_mux is not null)
+        {
+            return;
+        }
+
+        var config = ConfigurationOptions.Parse(_options.Configuration);
+        config.AbortOnConnectFail = false;
+        config.ConnectRetry = 3;
+        config.ConnectTimeout = Math.Min(config.ConnectTimeout, 5000);
+        config.SyncTimeout = Math.Max(config.SyncTimeout, 10000);
+        config.AsyncTimeout = Math.Max(config.AsyncTimeout, 10000);
+        config.ClientName ??= "imeieir";
+        _mux = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+    }
+
+    private RedisKey K(string suffix) => _p + ":" + suffix;
+
+    /// <summary>The store's epoch and sequence.</summary>
+    public async Task<StoreHead> GetHeadAsync()
+    {
+        var db = Db;
+        var epoch = db.StringGetAsync(K("epoch"));
+        var seq = db.StringGetAsync(K("seq"));
+        await Task.WhenAll(epoch, seq).ConfigureAwait(false);
+        return new StoreHead(epoch.Result.IsNull ? null : epoch.Result.ToString(), seq.Result.IsNull ? 0 : (long)seq.Result);
+    }
+
+    /// <summary>Creates the cluster's epoch if the store is brand new. Returns the epoch in force.</summary>
+    public async Task<string> InitializeEpochAsync()
+    {
+        var db = Db;
+        await db.StringSetAsync(K("epoch"), Guid.NewGuid().ToString("N"), when: When.NotExists).ConfigureAwait(false);
+        return (await db.StringGetAsync(K("epoch")).ConfigureAwait(false)).ToString();
+    }
+
+    /// <summary>The stored (sequence, content hash) of an accepted batch id, if any.</summary>
+    public async Task<(long Sequence, string Hash)?> GetBatchAsync(string batchId)
+    {
+        var v = await Db.StringGetAsync(K("batch:" + batchId)).ConfigureAwait(false);
+        return v.IsNull ? null : ParseBatchValue(v.ToString());
+    }
+
+    private static (long, string) ParseBatchValue(string v)
+    {
+        var colon = v.IndexOf(':', StringComparison.Ordinal);
+        return (long.Parse(v.AsSpan(0, colon), CultureInfo.InvariantCulture), v[(colon + 1)..]);
+    }
+
+    /// <summary>
+    /// Commits a planned batch as the next sequence after <paramref name="expectedSequence"/>, atomically with its
+    /// batch id, device and stolen records, and a change notification.
+    /// </summary>
+    public async Task<CommitResult> CommitAsync(long expectedSequence, string epoch, string batchId, string contentHash, BatchPlan plan, long nowTicks)
+    {
+        var keys = new List<RedisKey> { K("seq"), K("log"), K("batch:" + batchId), K("epoch") };
+        var keyIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var ops = new List<RedisValue>();
+        int KeyOf(string suffix)
+        {
+            if (!keyIndex.TryGetValue(suffix, out var i))
+            {
+                keys.Add(K(suffix));
+                i = keys.Count;
+                keyIndex[suffix] = i;
+            }
+
+            return i;
+        }
+
+        void Op(bool set, string key, RedisValue field, RedisValue value)
+        {
+            ops.Add(set ? "S" : "D");
+            ops.Add(KeyOf(key));
+            ops.Add(field);
+            ops.Add(value);
+        }
+
+        foreach (var d in plan.DevicesRemoved)
+        {
+            Op(false, DeviceKey(d.DeviceId), d.DeviceId, RedisValue.EmptyString);
+            foreach (var imei in d.Imeis)
+            {
+                Op(false, OwnerKey(imei), OwnerField(imei), RedisValue.EmptyString);
+            }
+        }
+
+        foreach (var d in plan.DevicesAdded)
+        {
+            Op(true, DeviceKey(d.DeviceId), d.DeviceId, PackImeis(d.Imeis));
+            foreach (var imei in d.Imeis)
+            {
+                Op(true, OwnerKey(imei), OwnerField(imei), d.DeviceId);
+            }
+        }
+
+        foreach (var (imei, caseRef) in plan.StolenCases)
+        {
+            Op(caseRef is not null, "stolen", imei, caseRef ?? "");
+        }
+
+        foreach (var (imei, subscriber) in plan.GraceMarksConsumed)
+        {
+            Op(false, GraceKey(subscriber), imei, RedisValue.EmptyString);
+        }
+
+        var args = new List<RedisValue>
+        {
+            expectedSequence, contentHash, nowTicks, batchId, MutationCodec.Encode(plan.Mutations),
+            (long)_options.BatchIdRetention.TotalSeconds, epoch, ops.Count / 4,
+        };
+        args.AddRange(ops);
+        args.Add(ChangeChannel.ToString());
+
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(CommitScript, [.. keys], [.. args]).ConfigureAwait(false))!;
+        var status = result[0].ToString();
+        var value = result[1].ToString();
+        return status switch
+        {
+            "ok" => new CommitResult(CommitStatus.Committed, long.Parse(value, CultureInfo.InvariantCulture), contentHash),
+            "dup" => DuplicateResult(value),
+            "moved" => new CommitResult(CommitStatus.SequenceMoved, long.Parse(value, CultureInfo.InvariantCulture), null),
+            _ => new CommitResult(CommitStatus.HistoryMismatch, 0, value),
+        };
+    }
+
+    private static CommitResult DuplicateResult(string value)
+    {
+        var (seq, hash) = ParseBatchValue(value);
+        return new CommitResult(CommitStatus.DuplicateId, seq, hash);
+    }
+
+    /// <summary>Asks for <see cref="RedisOptions.AckReplicas"/> replicas to confirm; returns how many did.</summary>
+    public async Task<long> WaitForReplicasAsync()
+    {
+        if (_options.AckReplicas == 0)
+        {
+            return 0;
+        }
+
+        var r = await Db.ExecuteAsync("WAIT", _options.AckReplicas, (long)_options.AckReplicasTimeout.TotalMilliseconds).ConfigureAwait(false);
+        return (long)r;
+    }
+
+    /// <summary>Log entries with sequence above <paramref name="afterSequence"/>, at most <paramref name="count"/>.</summary>
+    public async Task<IReadOnlyList<LogEntry>> ReadLogAsync(long afterSequence, int count)
+    {
+        var entries = await Db.StreamRangeAsync(K("log"), $"{afterSequence + 1}-0", "+", count).ConfigureAwait(false);
+        var result = new List<LogEntry>(entries.Length);
+        foreach (var e in entries)
+        {
+            var id = e.Id.ToString();
+            var seq = long.Parse(id.AsSpan(0, id.IndexOf('-', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+            string batchId = "";
+            long ticks = 0;
+            byte[] m = [];
+            foreach (var nv in e.Values)
+            {
+                switch (nv.Name.ToString())
+                {
+                    case "b": batchId = nv.Value.ToString(); break;
+                    case "t": ticks = (long)nv.Value; break;
+                    case "m": m = (byte[])nv.Value!; break;
+                    default: break;
+                }
+            }
+
+            result.Add(new LogEntry(seq, batchId, ticks, MutationCodec.Decode(m)));
+        }
+
+        return result;
+    }
+
+    /// <summary>The newest checkpoint's sequence, or 0 when there is none.</summary>
+    public async Task<long> GetCheckpointSequenceAsync()
+    {
+        var v = await Db.HashGetAsync(K("ckpt"), "seq").ConfigureAwait(false);
+        return v.IsNull ? 0 : (long)v;
+    }
+
+    /// <summary>Loads the newest checkpoint, or null when there is none.</summary>
+    public async Task<(EirSnapshot Snapshot, long Sequence)?> LoadCheckpointAsync()
+    {
+        var db = Db;
+        var fields = await db.HashGetAllAsync(K("ckpt")).ConfigureAwait(false);
+        long seq = 0, chunks = 0;
+        foreach (var f in fields)
+        {
+            if (f.Name == "seq")
+            {
+                seq = (long)f.Value;
+            }
+            else if (f.Name == "chunks")
+            {
+                chunks = (long)f.Value;
+            }
+        }
+
+        if (seq == 0)
+        {
+            return null;
+        }
+
+        var tasks = new Task<RedisValue>[chunks];
+        for (var i = 0; i < chunks; i++)
+        {
+            tasks[i] = db.StringGetAsync(K($"ckpt:{seq}:{i}"));
+        }
+
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        using var stream = new MemoryStream();
+        foreach (var t in tasks)
+        {
+            if (t.Result.IsNull)
+            {
+                throw new InvalidDataException($"Checkpoint {seq} is missing a chunk.");
+            }
+
+            var bytes = (byte[])t.Result!;
+            stream.Write(bytes);
+        }
+
+        stream.Position = 0;
+        var snapshot = SnapshotFormat.Read(stream, out var storedSeq);
+        if (storedSeq != seq)
+        {
+            throw new InvalidDataException($"Checkpoint chunks hold sequence {storedSeq}, the pointer says {seq}.");
+        }
+
+        return (snapshot, seq);
+    }
+
+    /// <summary>
+    /// Writes a checkpoint of <paramref name="snapshot"/> at <paramref name="sequence"/> if it is newer than the
+    /// stored one, then trims the log behind it. Only one node at a time (a short lock).
+    /// </summary>
+    public async Task<bool> WriteCheckpointAsync(EirSnapshot snapshot, long sequence, string nodeName)
+    {
+        var db = Db;
+        var lockKey = K("lock:ckpt");
+        if (!await db.StringSetAsync(lockKey, nodeName, TimeSpan.FromMinutes(5), When.NotExists).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var stream = new MemoryStream();
+            SnapshotFormat.Write(stream, snapshot, sequence);
+            var bytes = stream.GetBuffer().AsMemory(0, (int)stream.Length);
+            var chunks = (bytes.Length + ChunkBytes - 1) / ChunkBytes;
+            for (var i = 0; i < chunks; i++)
+            {
+                var part = bytes.Slice(i * ChunkBytes, Math.Min(ChunkBytes, bytes.Length - (i * ChunkBytes)));
+                await db.StringSetAsync(K($"ckpt:{sequence}:{i}"), part).ConfigureAwait(false);
+            }
+
+            var keep = Math.Max(1, sequence - _options.LogEntriesKeptBehindCheckpoint);
+            var done = (long)await db.ScriptEvaluateAsync(
+                CheckpointScript,
+                [K("ckpt"), K("log")],
+                [sequence, chunks, $"{keep}-0", K("ckpt:").ToString()]).ConfigureAwait(false);
+            return done == 1;
+        }
+        finally
+        {
+            await db.KeyDeleteAsync(lockKey).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The devices and owners a batch refers to, read from the store (for planning).</summary>
+    public async Task<InMemoryDeviceDirectory> PrefetchDevicesAsync(IReadOnlyList<RegistryDelta> deltas)
+    {
+        var db = Db;
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var imeis = new HashSet<long>();
+        foreach (var d in deltas)
+        {
+            switch (d)
+            {
+                case RegisterDeviceDelta r:
+                    ids.Add(r.DeviceId ?? "");
+                    foreach (var text in r.Imeis ?? [])
+                    {
+                        if (Core.Identifiers.ImeiParser.TryParse(text, out var p) == Core.Identifiers.ParseStatus.Ok)
+                        {
+                            imeis.Add(p.Key.Value);
+                        }
+                    }
+
+                    break;
+                case UnregisterDeviceDelta u:
+                    ids.Add(u.DeviceId ?? "");
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        var directory = new InMemoryDeviceDirectory();
+        var idTasks = ids.Where(i => i.Length > 0).Select(id => (id, db.HashGetAsync(DeviceKey(id), id))).ToList();
+        var ownerTasks = imeis.Select(i => (i, db.HashGetAsync(OwnerKey(i), OwnerField(i)))).ToList();
+        await Task.WhenAll(idTasks.Select(t => (Task)t.Item2).Concat(ownerTasks.Select(t => t.Item2))).ConfigureAwait(false);
+        foreach (var (id, t) in idTasks)
+        {
+            if (!t.Result.IsNull)
+            {
+                directory.Add(id, UnpackImeis((byte[])t.Result!));
+            }
+        }
+
+        foreach (var (imei, t) in ownerTasks)
+        {
+            if (!t.Result.IsNull && !directory.TryGetDeviceOf(imei, out _))
+            {
+                var owner = t.Result.ToString();
+                var ownerImeis = await db.HashGetAsync(DeviceKey(owner), owner).ConfigureAwait(false);
+                directory.Add(owner, ownerImeis.IsNull ? [imei] : UnpackImeis((byte[])ownerImeis!));
+            }
+        }
+
+        return directory;
+    }
+
+    /// <summary>The device id an IMEI is registered under, if any.</summary>
+    public async Task<string?> GetDeviceOfAsync(long imei)
+    {
+        var v = await Db.HashGetAsync(OwnerKey(imei), OwnerField(imei)).ConfigureAwait(false);
+        return v.IsNull ? null : v.ToString();
+    }
+
+    /// <summary>The police case reference of a stolen IMEI, if any.</summary>
+    public async Task<string?> GetStolenCaseAsync(long imei)
+    {
+        var v = await Db.HashGetAsync(K("stolen"), imei).ConfigureAwait(false);
+        return v.IsNull ? null : v.ToString();
+    }
+
+    /// <summary>Records a grace mark cluster-wide, the earliest time winning; returns the time in force.</summary>
+    public async Task<long> MergeGraceMarkAsync(long imei, SubscriberKey subscriber, long ticks, TimeSpan retention)
+    {
+        var r = await Db.ScriptEvaluateAsync(
+            GraceScript,
+            [GraceKey(subscriber)],
+            [imei, ticks, (long)retention.TotalSeconds, GraceChannel.ToString(), subscriber.Value]).ConfigureAwait(false);
+        return (long)r;
+    }
+
+    /// <summary>Every grace mark in the store.</summary>
+    public async IAsyncEnumerable<(long Imei, SubscriberKey Subscriber, long Ticks)> ReadAllGraceMarksAsync()
+    {
+        var mux = Mux;
+        var db = Db;
+        var prefix = _p + ":grace:";
+        foreach (var server in mux.GetServers())
+        {
+            if (server.IsReplica)
+            {
+                continue;
+            }
+
+            await foreach (var key in server.KeysAsync(db.Database, prefix + "*", pageSize: 1000).ConfigureAwait(false))
+            {
+                var sub = new SubscriberKey(long.Parse(key.ToString().AsSpan(prefix.Length), CultureInfo.InvariantCulture));
+                foreach (var e in await db.HashGetAllAsync(key).ConfigureAwait(false))
+                {
+                    yield return ((long)e.Name, sub, (long)e.Value);
+                }
+            }
+        }
+    }
+
+    /// <summary>Redis memory in use (INFO memory used_memory), for metrics and benchmarks.</summary>
+    public async Task<long> GetUsedMemoryAsync()
+    {
+        var r = await Db.ExecuteAsync("MEMORY", "STATS").ConfigureAwait(false);
+        var items = (RedisResult[])r!;
+        for (var i = 0; i + 1 < items.Length; i += 2)
+        {
+            if (items[i].ToString() == "total.allocated")
+            {
+                return (long)items[i + 1];
+            }
+        }
+
+        return 0;
+    }
+
+    private string DeviceKey(string deviceId)
+        => "dev:" + ((int)(XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(deviceId)) % DeviceBuckets)).ToString(CultureInfo.InvariantCulture);
+
+    private static string OwnerKey(long imei) => "own:" + (imei >>> 16).ToString(CultureInfo.InvariantCulture);
+
+    private static RedisValue OwnerField(long imei) => (long)(ushort)imei;
+
+    private static string GraceKey(SubscriberKey subscriber) => "grace:" + subscriber.Value.ToString(CultureInfo.InvariantCulture);
+
+    private static byte[] PackImeis(long[] imeis)
+    {
+        var bytes = new byte[imeis.Length * 8];
+        for (var i = 0; i < imeis.Length; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * 8), imeis[i]);
+        }
+
+        return bytes;
+    }
+
+    private static long[] UnpackImeis(byte[] bytes)
+    {
+        var result = new long[bytes.Length / 8];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(i * 8));
+        }
+
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_mux is not null)
+        {
+            await _mux.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>The store cannot be reached now; nothing was written.</summary>
+public sealed class StoreUnavailableException : Exception
+{
+    public StoreUnavailableException(string message) : base(message)
+    {
+    }
+
+    public StoreUnavailableException(string message, Exception inner) : base(message, inner)
+    {
+    }
+
+    public StoreUnavailableException()
+    {
+    }
+}

@@ -1,0 +1,522 @@
+using System.Threading.Channels;
+using ImeiEir.Core.Index;
+using ImeiEir.Core.Policy;
+using ImeiEir.Core.Registry;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace ImeiEir.Storage;
+
+/// <summary>What became of one batch.</summary>
+public enum BatchStatus
+{
+    Accepted,
+    Duplicate,
+    /// <summary>Invalid content: <see cref="BatchOutcome.Errors"/> lists every bad delta; nothing applied.</summary>
+    Rejected,
+    /// <summary>The batch id was used before for other content; nothing applied.</summary>
+    IdReused,
+    /// <summary>Redis cannot be reached or the node is not loaded; nothing applied, retry later.</summary>
+    Unavailable,
+    /// <summary>Redis' history is not the node's (emptied, restored from an older copy): sync refused.</summary>
+    Refused,
+}
+
+public sealed record BatchOutcome(BatchStatus Status, long Sequence, IReadOnlyList<DeltaError> Errors, string Error, IReadOnlyList<long> SwitchedImeis)
+{
+    public static BatchOutcome Fail(BatchStatus status, string error) => new(status, 0, [], error, []);
+}
+
+/// <summary>
+/// Keeps this node's <see cref="EirIndex"/> equal to Redis: hydrates it at start (newest checkpoint, then the log),
+/// follows the log (a pub/sub nudge, with polling as the fallback), commits batches (plan against the current
+/// view, commit atomically in Redis, apply locally, then ack), and writes checkpoints. One writer at a time on a
+/// node; across nodes the commit script's sequence check orders writers.
+/// </summary>
+public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, IAutoWhitelistSink
+{
+    private readonly EirIndex _index;
+    private readonly RedisStore _store;
+    private readonly ClusterGraceMarks _marks;
+    private readonly BatchPlanner _planner;
+    private readonly RedisOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Channel<BindDelta> _autoBindings = Channel.CreateBounded<BindDelta>(new BoundedChannelOptions(100_000) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly string _nodeName = Environment.MachineName + "-" + Environment.ProcessId;
+    private Task? _run;
+    private string? _epoch;
+    private volatile string? _divergence;
+    private long _mutationsSinceCheckpoint;
+    private DateTimeOffset _lastCheckpointAttempt;
+    private long _storeSequence;
+
+    public ReplicatedIndex(EirIndex index, RedisStore store, ClusterGraceMarks marks, PolicyOptions policy, RedisOptions options, TimeProvider time, ILogger<ReplicatedIndex> log)
+    {
+        _index = index;
+        _store = store;
+        _marks = marks;
+        _planner = new BatchPlanner(policy);
+        _options = options;
+        _time = time;
+        _log = log;
+    }
+
+    public EirIndex Index => _index;
+
+    public bool IsLoaded => _index.IsLoaded;
+
+    public bool RedisConnected => _store.IsConnected;
+
+    /// <summary>Why sync is refused (Redis emptied or older than this node), or null.</summary>
+    public string? Divergence => _divergence;
+
+    /// <summary>The newest sequence seen in Redis; minus the index sequence it is this node's lag.</summary>
+    public long StoreSequence => Math.Max(Interlocked.Read(ref _storeSequence), _index.Current.Sequence);
+
+    public RedisStore Store => _store;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _run = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_run is not null)
+        {
+            await _run.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await _store.ConnectAsync().ConfigureAwait(false);
+                await HydrateAsync(ct).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                Log.HydrationFailed(_log, ex.Message);
+                await Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+            }
+        }
+
+        if (ct.IsCancellationRequested)
+        {
+            return;
+        }
+
+        try
+        {
+            var sub = _store.Subscriber;
+            await sub.SubscribeAsync(_store.ChangeChannel, (_, _) => _wake.Release()).ConfigureAwait(false);
+            await sub.SubscribeAsync(_store.GraceChannel, (_, message) => _marks.OnPublished(message.ToString())).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // StackExchange.Redis re-subscribes on reconnect; until then polling keeps the node current.
+            Log.SubscribeFailed(_log, ex.Message);
+        }
+
+        var pump = Task.Run(() => _marks.PumpAsync(_store, ct), CancellationToken.None);
+        var auto = Task.Run(() => AutoBindLoopAsync(ct), CancellationToken.None);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await _wake.WaitAsync(_options.FollowPollInterval, ct).ConfigureAwait(false);
+                await _gate.WaitAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    await CatchUpAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+
+                await MaybeCheckpointAsync().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                Log.FollowFailed(_log, ex.Message);
+                await Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+            }
+        }
+
+        await Task.WhenAll(pump, auto).ConfigureAwait(false);
+    }
+
+    private async Task HydrateAsync(CancellationToken ct)
+    {
+        var started = _time.GetTimestamp();
+        var head = await _store.GetHeadAsync().ConfigureAwait(false);
+        _epoch = head.Epoch ?? await _store.InitializeEpochAsync().ConfigureAwait(false);
+        var checkpoint = await _store.LoadCheckpointAsync().ConfigureAwait(false);
+        if (checkpoint is { } c)
+        {
+            _index.Replace(c.Snapshot, c.Sequence, null, markLoaded: false);
+        }
+        else
+        {
+            _index.Replace(EirSnapshot.Empty, 0, null, markLoaded: false);
+        }
+
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await CatchUpAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        await _marks.HydrateAsync(_store, ct).ConfigureAwait(false);
+        _index.MarkLoaded();
+        var view = _index.Current;
+        Log.Hydrated(_log, view.Sequence, view.Counts.RegisteredImeis, view.Counts.Bindings, view.Counts.Subscribers, _time.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>Applies every log entry after the index sequence. Caller holds the gate.</summary>
+    private async Task CatchUpAsync()
+    {
+        while (true)
+        {
+            var local = _index.Current.Sequence;
+            var entries = await _store.ReadLogAsync(local, 1000).ConfigureAwait(false);
+            if (entries.Count == 0)
+            {
+                var head = await _store.GetHeadAsync().ConfigureAwait(false);
+                Interlocked.Exchange(ref _storeSequence, head.Sequence);
+                CheckHistory(head, local);
+                return;
+            }
+
+            if (entries[0].Sequence != local + 1)
+            {
+                // The log was trimmed past us: jump to the newest checkpoint, then continue from there.
+                var checkpoint = await _store.LoadCheckpointAsync().ConfigureAwait(false);
+                if (checkpoint is not { } c || c.Sequence < local || c.Sequence + 1 < entries[0].Sequence)
+                {
+                    Diverge($"the Redis log starts at {entries[0].Sequence} and no checkpoint covers sequences after {local}");
+                    return;
+                }
+
+                _index.Replace(c.Snapshot, c.Sequence, null, markLoaded: false);
+                Log.ReloadedCheckpoint(_log, c.Sequence);
+                continue;
+            }
+
+            foreach (var e in entries)
+            {
+                _index.Apply(e.Sequence, e.Mutations, new DateTimeOffset(e.AppliedAtTicks, TimeSpan.Zero));
+                _mutationsSinceCheckpoint += e.Mutations.Length;
+            }
+
+            Interlocked.Exchange(ref _storeSequence, Math.Max(Interlocked.Read(ref _storeSequence), entries[^1].Sequence));
+        }
+    }
+
+    private void CheckHistory(StoreHead head, long local)
+    {
+        if (head.Epoch is null || head.Epoch != _epoch)
+        {
+            Diverge(head.Epoch is null
+                ? $"Redis has no history (emptied or replaced?) while this node is at sequence {local}"
+                : "Redis holds another cluster's history (epoch changed)");
+        }
+        else if (head.Sequence < local)
+        {
+            Diverge($"Redis is at sequence {head.Sequence}, behind this node's {local} (restored from an older copy?)");
+        }
+        else if (_divergence is not null)
+        {
+            _divergence = null;
+            Log.HistoryRecovered(_log, head.Sequence);
+        }
+    }
+
+    private void Diverge(string reason)
+    {
+        _divergence = reason;
+        Log.HistoryDiverged(_log, reason);
+    }
+
+    /// <summary>Validates, commits and applies one registry batch; the ack may be sent once this returns Accepted.</summary>
+    public Task<BatchOutcome> ApplyBatchAsync(string batchId, string contentHash, IReadOnlyList<RegistryDelta> deltas, CancellationToken ct)
+        => CommitAsync(
+            batchId,
+            contentHash,
+            async view => _planner.Plan(deltas, view, NeedsDevices(deltas) ? await _store.PrefetchDevicesAsync(deltas).ConfigureAwait(false) : new InMemoryDeviceDirectory()),
+            ct);
+
+    /// <summary>Self-service NUMBER SWITCH as one sequence. Errors come back as <see cref="BatchStatus.Rejected"/>.</summary>
+    public async Task<BatchOutcome> SwitchNumberAsync(SwitchNumberDelta delta, CancellationToken ct)
+    {
+        var outcome = await CommitAsync(
+            "switch-" + Guid.NewGuid().ToString("N"),
+            "switch",
+            view => Task.FromResult(_planner.PlanSwitch(delta, view, _marks, _time.GetUtcNow().UtcTicks)),
+            ct).ConfigureAwait(false);
+        return outcome;
+    }
+
+    private async Task<BatchOutcome> CommitAsync(string batchId, string contentHash, Func<EirView, Task<BatchPlan>> plan, CancellationToken ct)
+    {
+        if (!_index.IsLoaded)
+        {
+            return BatchOutcome.Fail(BatchStatus.Unavailable, "the node has not loaded its data yet");
+        }
+
+        if (_divergence is { } reason)
+        {
+            return BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + reason);
+        }
+
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var known = await _store.GetBatchAsync(batchId).ConfigureAwait(false);
+            if (known is { } k)
+            {
+                return await DuplicateAsync(batchId, contentHash, k.Sequence, k.Hash).ConfigureAwait(false);
+            }
+
+            for (var attempt = 0; attempt < 20; attempt++)
+            {
+                await CatchUpAsync().ConfigureAwait(false);
+                if (_divergence is { } r)
+                {
+                    return BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + r);
+                }
+
+                var view = _index.Current;
+                var p = await plan(view).ConfigureAwait(false);
+
+                if (!p.IsValid)
+                {
+                    return new BatchOutcome(BatchStatus.Rejected, 0, p.Errors, "", []);
+                }
+
+                var now = _time.GetUtcNow();
+                var result = await _store.CommitAsync(view.Sequence, _epoch!, batchId, contentHash, p, now.UtcTicks).ConfigureAwait(false);
+                switch (result.Status)
+                {
+                    case CommitStatus.Committed:
+                        _index.Apply(result.Sequence, p.Mutations.ToArray(), now);
+                        _mutationsSinceCheckpoint += p.Mutations.Count;
+                        foreach (var (imei, sub) in p.GraceMarksConsumed)
+                        {
+                            _marks.Remove(imei, sub);
+                        }
+
+                        var replicas = await _store.WaitForReplicasAsync().ConfigureAwait(false);
+                        if (replicas < _options.AckReplicas)
+                        {
+                            return BatchOutcome.Fail(BatchStatus.Unavailable,
+                                $"written to the Redis primary as sequence {result.Sequence} but only {replicas} of {_options.AckReplicas} replicas confirmed; retry with the same batch_id");
+                        }
+
+                        return new BatchOutcome(BatchStatus.Accepted, result.Sequence, [], "", p.SwitchedImeis);
+                    case CommitStatus.DuplicateId:
+                        return await DuplicateAsync(batchId, contentHash, result.Sequence, result.ContentHash!).ConfigureAwait(false);
+                    case CommitStatus.SequenceMoved when result.Sequence >= view.Sequence:
+                        continue;
+                    case CommitStatus.SequenceMoved:
+                        Diverge($"Redis is at sequence {result.Sequence}, behind this node's {view.Sequence}");
+                        return BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + _divergence);
+                    default:
+                        Diverge("Redis' history is not this node's (epoch missing or changed)");
+                        return BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + _divergence);
+                }
+            }
+
+            return BatchOutcome.Fail(BatchStatus.Unavailable, "too many concurrent writers; retry");
+        }
+        catch (Exception ex) when (ex is RedisException or StoreUnavailableException or TimeoutException or InvalidOperationException { InnerException: RedisException })
+        {
+            Log.CommitFailed(_log, ex.Message);
+            return BatchOutcome.Fail(BatchStatus.Unavailable, "storage unavailable: " + ex.Message);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<BatchOutcome> DuplicateAsync(string batchId, string contentHash, long sequence, string storedHash)
+    {
+        if (storedHash != contentHash)
+        {
+            return BatchOutcome.Fail(BatchStatus.IdReused, $"batch_id '{batchId}' was already accepted (sequence {sequence}) with different content");
+        }
+
+        // The original may still be on its way here from the log.
+        await CatchUpAsync().ConfigureAwait(false);
+        await _store.WaitForReplicasAsync().ConfigureAwait(false);
+        return new BatchOutcome(BatchStatus.Duplicate, sequence, [], "", []);
+    }
+
+    private static bool NeedsDevices(IReadOnlyList<RegistryDelta> deltas)
+    {
+        foreach (var d in deltas)
+        {
+            if (d is RegisterDeviceDelta or UnregisterDeviceDelta)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private async Task MaybeCheckpointAsync()
+    {
+        var now = _time.GetUtcNow();
+        if (_mutationsSinceCheckpoint < _options.CheckpointEveryMutations || now - _lastCheckpointAttempt < _options.CheckpointMinInterval)
+        {
+            return;
+        }
+
+        _lastCheckpointAttempt = now;
+        await WriteCheckpointAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Compacts the index and writes it to Redis as the newest checkpoint (if no other node is doing so).</summary>
+    public async Task<bool> WriteCheckpointAsync()
+    {
+        var view = _index.Compact();
+        var written = await _store.WriteCheckpointAsync(view.Snapshot, view.Sequence, _nodeName).ConfigureAwait(false);
+        if (written)
+        {
+            _mutationsSinceCheckpoint = 0;
+            Log.CheckpointWritten(_log, view.Sequence);
+        }
+
+        return written;
+    }
+
+    /// <summary>Amnesty window: queue the binding; a background loop commits them in batches.</summary>
+    public void Bind(long imei, long msisdn, long imsiKey)
+    {
+        var imsi = imsiKey == 0 ? "" : new Core.Identifiers.Imsi(imsiKey).ToString();
+        _autoBindings.Writer.TryWrite(new BindDelta(new Core.Identifiers.ImeiKey(imei).ToString(), msisdn.ToString(System.Globalization.CultureInfo.InvariantCulture), imsi));
+    }
+
+    private async Task AutoBindLoopAsync(CancellationToken ct)
+    {
+        var batch = new List<RegistryDelta>();
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                batch.Add(await _autoBindings.Reader.ReadAsync(ct).ConfigureAwait(false));
+                while (batch.Count < 1000 && _autoBindings.Reader.TryRead(out var more))
+                {
+                    batch.Add(more);
+                }
+
+                // An auto binding without an MSISDN cannot be a registry Bind; it is dropped with a log line.
+                var valid = batch.Where(b => b is BindDelta { Msisdn: not "0" }).ToList();
+                if (valid.Count > 0)
+                {
+                    var outcome = await ApplyBatchAsync("auto-" + Guid.NewGuid().ToString("N"), "auto", valid, ct).ConfigureAwait(false);
+                    if (outcome.Status is not (BatchStatus.Accepted or BatchStatus.Duplicate))
+                    {
+                        Log.AutoBindFailed(_log, outcome.Error + string.Join("; ", outcome.Errors.Select(e => e.Message)));
+                        if (outcome.Status == BatchStatus.Unavailable)
+                        {
+                            await Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+                            continue;
+                        }
+                    }
+                }
+
+                batch.Clear();
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private static async Task Delay(TimeSpan delay, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(delay, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_run is not null)
+        {
+            try
+            {
+                await _run.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _stop.Dispose();
+        _gate.Dispose();
+        _wake.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Index loaded from Redis at sequence {Sequence}: {Registered} registered IMEIs, {Bindings} bindings, {Subscribers} subscribers in {Milliseconds:F0} ms")]
+        public static partial void Hydrated(ILogger logger, long sequence, long registered, long bindings, long subscribers, double milliseconds);
+
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Could not load the index from Redis yet, retrying: {Error}")]
+        public static partial void HydrationFailed(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Following the Redis log failed, retrying: {Error}")]
+        public static partial void FollowFailed(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 2004, Level = LogLevel.Critical, Message = "SYNC REFUSED: {Reason}. This node keeps serving the data it has and refuses every write until an operator restores Redis.")]
+        public static partial void HistoryDiverged(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Redis history matches again at sequence {Sequence}; sync resumed")]
+        public static partial void HistoryRecovered(ILogger logger, long sequence);
+
+        [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "A batch could not be committed (storage unavailable): {Error}")]
+        public static partial void CommitFailed(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Checkpoint written at sequence {Sequence}")]
+        public static partial void CheckpointWritten(ILogger logger, long sequence);
+
+        [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "Fell behind the trimmed log; reloaded checkpoint {Sequence}")]
+        public static partial void ReloadedCheckpoint(ILogger logger, long sequence);
+
+        [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "Subscribing to Redis change notifications failed (polling continues): {Error}")]
+        public static partial void SubscribeFailed(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Amnesty bindings could not be committed: {Error}")]
+        public static partial void AutoBindFailed(ILogger logger, string error);
+    }
+}
