@@ -1,0 +1,138 @@
+using ImeiEir.Core.Index;
+using ImeiEir.Core.Policy;
+using ImeiEir.Server.Grpc;
+using ImeiEir.Storage;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+
+namespace ImeiEir.Server.Hosting;
+
+/// <summary>Builds the node: options, core, store, interfaces and endpoints. Tests build the same host.</summary>
+public static partial class EirHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        var config = builder.Configuration;
+
+        // Kestrel: no Server header (nothing to fingerprint); more concurrent streams per HTTP/2 connection than the
+        // default 100, since a core node multiplexes many attaches on few connections.
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.Http2.MaxStreamsPerConnection = config.GetValue("Kestrel:Limits:Http2:MaxStreamsPerConnection", 1000);
+        });
+
+        var policy = Bind<PolicyOptions>(config, "Policy");
+        policy.Validate();
+        var redis = Bind<RedisOptions>(config, "Redis");
+        redis.Validate();
+        var auth = Bind<AuthOptions>(config, "Auth");
+        var services = builder.Services;
+        services.AddSingleton(policy);
+        services.AddSingleton(redis);
+        services.AddSingleton(Bind<IndexOptions>(config, "Index"));
+        services.AddSingleton(new ApiKeyAuthenticator(auth));
+        services.AddSingleton(EndpointPorts.From(config));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<EirIndex>();
+        services.AddSingleton<ClusterGraceMarks>();
+        services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<RedisOptions>()));
+        services.AddSingleton<ReplicatedIndex>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReplicatedIndex>());
+        services.AddSingleton(sp => new EquipmentChecker(
+            sp.GetRequiredService<EirIndex>(),
+            sp.GetRequiredService<ClusterGraceMarks>(),
+            policy,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ReplicatedIndex>()));
+        services.AddSingleton<EirMetrics>();
+
+        services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = 64 << 20; // a 10 000-item CheckBatch or a full DeltaBatch
+            o.EnableDetailedErrors = false;
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks().AddCheck<ReadinessCheck>("index", tags: ["ready"]);
+        services.Configure<HealthCheckPublisherOptions>(o =>
+        {
+            // gRPC health follows readiness within a second (the default first publish is after 5 s).
+            o.Delay = TimeSpan.Zero;
+            o.Period = TimeSpan.FromSeconds(1);
+        });
+        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(EirMetrics.MeterName).AddPrometheusExporter());
+
+        var app = builder.Build();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ImeiEir.Server");
+        var authenticator = app.Services.GetRequiredService<ApiKeyAuthenticator>();
+        if (!authenticator.Enabled)
+        {
+            Log.AuthDisabled(log);
+        }
+        else if (authenticator.ClientCount == 0)
+        {
+            Log.NoClients(log);
+        }
+
+        app.UseMiddleware<EndpointGuard>();
+        if (config.GetValue("Benchmark:NoopCheck", false))
+        {
+            Log.NoopCheck(log);
+            app.MapGrpcService<NoopEquipmentCheckService>();
+        }
+        else
+        {
+            app.MapGrpcService<EquipmentCheckService>();
+        }
+
+        app.MapGrpcService<SelfServiceService>();
+        app.MapGrpcService<RegistrySyncService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapHealthChecks("/readyz", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+
+        // Metrics are observable gauges over the replica: create them now so the first scrape has them.
+        app.Services.GetRequiredService<EirMetrics>();
+        return app;
+    }
+
+    private static T Bind<T>(ConfigurationManager config, string section) where T : new()
+    {
+        var value = new T();
+        config.GetSection(section).Bind(value);
+        return value;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1001, Level = LogLevel.Critical, Message = "AUTHENTICATION IS OFF (Auth:Enabled=false): every API answers without a key. Never run a production node like this.")]
+        public static partial void AuthDisabled(ILogger logger);
+
+        [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Auth is on but no Auth:Clients are configured: every API call will be refused.")]
+        public static partial void NoClients(ILogger logger);
+
+        [LoggerMessage(EventId = 1003, Level = LogLevel.Critical, Message = "Benchmark:NoopCheck=true: EquipmentCheck answers without checking anything (transport baseline). Never in production.")]
+        public static partial void NoopCheck(ILogger logger);
+    }
+}
+
+/// <summary>Ready once the node serves its data (never DENY from an empty index).</summary>
+internal sealed class ReadinessCheck(ReplicatedIndex replica) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!replica.IsLoaded)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("loading data from Redis"));
+        }
+
+        var view = replica.Index.Current;
+        var note = replica.Divergence is { } d ? $"; SYNC REFUSED: {d}" : "";
+        return Task.FromResult(HealthCheckResult.Healthy($"serving sequence {view.Sequence}{note}"));
+    }
+}
