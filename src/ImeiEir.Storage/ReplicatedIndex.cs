@@ -54,6 +54,7 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
     private long _mutationsSinceCheckpoint;
     private DateTimeOffset _lastCheckpointAttempt;
     private long _storeSequence;
+    private int _disposed;
 
     public ReplicatedIndex(EirIndex index, RedisStore store, ClusterGraceMarks marks, PolicyOptions policy, RedisOptions options, TimeProvider time, ILogger<ReplicatedIndex> log)
     {
@@ -470,6 +471,12 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
 
     public async ValueTask DisposeAsync()
     {
+        // Registered both as a singleton and as a hosted service: the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_run is not null)
         {

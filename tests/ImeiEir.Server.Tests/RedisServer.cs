@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace ImeiEir.Server.Tests;
+
+/// <summary>
+/// A private, real redis-server for a test: its own loopback port and data folder, AOF on (appendfsync always, so
+/// a restart after a stop keeps every acked write), stopped and deleted after. It can be stopped and started again
+/// on the same port and data, or started empty.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private Process? _process;
+
+    public RedisServer()
+    {
+        Port = FreePort();
+        Directory = Path.Combine(Path.GetTempPath(), "imeieir-redis-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(Directory);
+    }
+
+    public int Port { get; }
+
+    public string Directory { get; }
+
+    public string Configuration => $"127.0.0.1:{Port},connectTimeout=2000,syncTimeout=5000,asyncTimeout=5000";
+
+    public static string Executable => File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : "redis-server";
+
+    public static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public async Task StartAsync()
+    {
+        var psi = new ProcessStartInfo(Executable)
+        {
+            ArgumentList =
+            {
+                "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", Directory,
+                "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no", "--protected-mode", "yes",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        _process = Process.Start(psi) ?? throw new InvalidOperationException("redis-server did not start (is the redis-server package installed?)");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        for (var i = 0; i < 200; i++)
+        {
+            try
+            {
+                using var c = new TcpClient();
+                await c.ConnectAsync(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(25);
+            }
+        }
+
+        throw new InvalidOperationException($"redis-server did not listen on {Port}");
+    }
+
+    /// <summary>Kills the server (as a crash would); the AOF keeps what was acked.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    /// <summary>Stops and deletes the data, so the next start is an empty Redis.</summary>
+    public async Task WipeAsync()
+    {
+        await StopAsync();
+        foreach (var entry in System.IO.Directory.EnumerateFileSystemEntries(Directory))
+        {
+            if (System.IO.Directory.Exists(entry))
+            {
+                System.IO.Directory.Delete(entry, recursive: true);
+            }
+            else
+            {
+                File.Delete(entry);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
