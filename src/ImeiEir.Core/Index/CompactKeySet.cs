@@ -11,7 +11,8 @@ namespace ImeiEir.Core.Index;
 /// <list type="bullet">
 /// <item>array: sorted 16-bit lows, 2 bytes a key (sparse containers);</item>
 /// <item>bitmap: 65 536 bits, 8 KiB, cheaper above 4 096 keys (dense TAC ranges);</item>
-/// <item>runs: (start, length) pairs, for consecutive SNR ranges shipped together.</item>
+/// <item>runs: a 16-bit start and a 16-bit rank (keys before it in the container) per run of consecutive keys,
+/// 4 bytes a run as in Roaring; a run's length is the next run's rank minus its own.</item>
 /// </list>
 /// Unlike a Roaring bitmap the container directory is an open-addressing hash table, so finding a container
 /// costs one probe instead of a binary search, and array containers are searched by interpolation (lows of one
@@ -32,6 +33,7 @@ public sealed class CompactKeySet
         public long High;
         public int Start;       // array: index in _lows; bitmap: word index in _bits; runs: index in _runStarts
         public int Length;      // array: keys; bitmap: unused; runs: number of runs
+        public int Keys;        // keys in this container (fits the padding: the struct stays 32 bytes)
         public long Rank;       // keys in all earlier containers
         public Kind Kind;
     }
@@ -43,8 +45,7 @@ public sealed class CompactKeySet
     private readonly ulong[] _bits;
     private readonly ushort[] _blockRanks;          // per bitmap, keys before each 8-word block
     private readonly ushort[] _runStarts;
-    private readonly ushort[] _runLengths;          // length - 1
-    private readonly int[] _runRanks;               // keys before each run, within its container
+    private readonly ushort[] _runRanks;            // keys before each run, within its container (< 65 536)
 
     public static CompactKeySet Empty { get; } = new Builder().Build();
 
@@ -54,7 +55,7 @@ public sealed class CompactKeySet
     /// <summary>Bytes held by this set's arrays (the managed heap it pins).</summary>
     public long MemoryBytes =>
         ((long)_containers.Length * Unsafe.SizeOf<Container>()) + ((long)_slots.Length * 4) + ((long)_lows.Length * 2) +
-        ((long)_bits.Length * 8) + ((long)_blockRanks.Length * 2) + ((long)_runStarts.Length * 4) + ((long)_runRanks.Length * 4);
+        ((long)_bits.Length * 8) + ((long)_blockRanks.Length * 2) + ((long)_runStarts.Length * 2) + ((long)_runRanks.Length * 2);
 
     /// <summary>Counts of containers by encoding, for diagnostics and benchmarks.</summary>
     public (int Arrays, int Bitmaps, int Runs) ContainerCounts
@@ -83,7 +84,6 @@ public sealed class CompactKeySet
         _bits = [.. b.Bits];
         _blockRanks = [.. b.BlockRanks];
         _runStarts = [.. b.RunStarts];
-        _runLengths = [.. b.RunLengths];
         _runRanks = [.. b.RunRanks];
         Count = b.Count;
 
@@ -142,8 +142,45 @@ public sealed class CompactKeySet
     private int Hash(long high) => (int)((ulong)(high * unchecked((long)0x9E3779B97F4A7C15UL)) >> _slotShift);
 
     /// <summary>Whether the key is in the set.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Contains(long key) => Rank(key, out _);
+    /// <remarks>
+    /// Its own path rather than <see cref="Rank"/>: membership needs no rank, and skipping the rank saves the
+    /// popcounts of a bitmap block and the rank loads of runs on every hit.
+    /// </remarks>
+    public bool Contains(long key)
+    {
+        if (key < 0)
+        {
+            return false;
+        }
+
+        var high = key >>> 16;
+        var low = (ushort)key;
+        var slots = _slots;
+        var mask = slots.Length - 1;
+        var slot = Hash(high);
+        while (true)
+        {
+            // Bounds checks elided: slot is masked to the power-of-two table length.
+            var ci = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(slots), slot);
+            if (ci == 0)
+            {
+                return false;
+            }
+
+            ref var c = ref _containers[ci - 1];
+            if (c.High == high)
+            {
+                return c.Kind switch
+                {
+                    Kind.Array => SearchArray(_lows.AsSpan(c.Start, c.Length), low) >= 0,
+                    Kind.Bitmap => (_bits[c.Start + (low >> 6)] & (1UL << low)) != 0,
+                    _ => FindRun(ref c, low) >= 0,
+                };
+            }
+
+            slot = (slot + 1) & mask;
+        }
+    }
 
     /// <summary>Whether the key is in the set and, if so, its position among all keys in ascending order.</summary>
     public bool Rank(long key, out long rank)
@@ -215,26 +252,10 @@ public sealed class CompactKeySet
 
             default:
             {
-                var starts = _runStarts.AsSpan(c.Start, c.Length);
-                // Last run starting at or before low.
-                int lo = 0, hi = starts.Length - 1, found = -1;
-                while (lo <= hi)
+                var run = FindRun(ref c, low);
+                if (run >= 0)
                 {
-                    var mid = (lo + hi) >>> 1;
-                    if (starts[mid] <= low)
-                    {
-                        found = mid;
-                        lo = mid + 1;
-                    }
-                    else
-                    {
-                        hi = mid - 1;
-                    }
-                }
-
-                if (found >= 0 && low - starts[found] <= _runLengths[c.Start + found])
-                {
-                    rank = _runRanks[c.Start + found] + (low - starts[found]);
+                    rank = _runRanks[c.Start + run] + (low - _runStarts[c.Start + run]);
                     return true;
                 }
 
@@ -242,6 +263,37 @@ public sealed class CompactKeySet
                 return false;
             }
         }
+    }
+
+    /// <summary>The run of a run container holding <paramref name="low"/>, or -1.</summary>
+    private int FindRun(ref Container c, ushort low)
+    {
+        var starts = _runStarts.AsSpan(c.Start, c.Length);
+        var ranks = _runRanks.AsSpan(c.Start, c.Length);
+
+        // Last run starting at or before low.
+        int lo = 0, hi = starts.Length - 1, found = -1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (starts[mid] <= low)
+            {
+                found = mid;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        if (found < 0)
+        {
+            return -1;
+        }
+
+        var length = (found + 1 < ranks.Length ? ranks[found + 1] : c.Keys) - ranks[found];
+        return low - starts[found] < length ? found : -1;
     }
 
     /// <summary>
@@ -350,7 +402,7 @@ public sealed class CompactKeySet
                     for (var r = 0; r < c.Length; r++)
                     {
                         var s = _runStarts[c.Start + r];
-                        var len = _runLengths[c.Start + r] + 1;
+                        var len = (r + 1 < c.Length ? _runRanks[c.Start + r + 1] : c.Keys) - _runRanks[c.Start + r];
                         for (var i = 0; i < len; i++)
                         {
                             yield return basis | (long)(s + i);
@@ -370,8 +422,7 @@ public sealed class CompactKeySet
         internal readonly List<ulong> Bits = [];
         internal readonly List<ushort> BlockRanks = [];
         internal readonly List<ushort> RunStarts = [];
-        internal readonly List<ushort> RunLengths = [];
-        internal readonly List<int> RunRanks = [];
+        internal readonly List<ushort> RunRanks = [];
         private readonly ushort[] _pending = new ushort[65536];
         private int _pendingCount;
         private long _pendingHigh = -1;
@@ -423,8 +474,8 @@ public sealed class CompactKeySet
 
             var arrayBytes = lows.Length * 2;
             const int bitmapBytes = (BitmapWords * 8) + (BlocksPerBitmap * 2);
-            var runBytes = runs * 8;
-            var c = new Container { High = _pendingHigh, Rank = Count };
+            var runBytes = runs * 4;
+            var c = new Container { High = _pendingHigh, Rank = Count, Keys = lows.Length };
             if (runBytes < arrayBytes && runBytes < bitmapBytes)
             {
                 c.Kind = Kind.Runs;
@@ -440,8 +491,7 @@ public sealed class CompactKeySet
                     }
 
                     RunStarts.Add(lows[i]);
-                    RunLengths.Add((ushort)(lows[j] - lows[i]));
-                    RunRanks.Add(i);
+                    RunRanks.Add((ushort)i);
                     i = j + 1;
                 }
             }
