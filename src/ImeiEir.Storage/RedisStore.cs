@@ -414,8 +414,8 @@ public sealed class RedisStore : IAsyncDisposable
         }
 
         var directory = new InMemoryDeviceDirectory();
-        var idTasks = ids.Where(i => i.Length > 0).Select(id => (id, db.HashGetAsync(DeviceKey(id), id))).ToList();
-        var ownerTasks = imeis.Select(i => (i, db.HashGetAsync(OwnerKey(i), OwnerField(i)))).ToList();
+        var idTasks = ids.Where(i => i.Length > 0).Select(id => (id, db.HashGetAsync(K(DeviceKey(id)), id))).ToList();
+        var ownerTasks = imeis.Select(i => (i, db.HashGetAsync(K(OwnerKey(i)), OwnerField(i)))).ToList();
         await Task.WhenAll(idTasks.Select(t => (Task)t.Item2).Concat(ownerTasks.Select(t => t.Item2))).ConfigureAwait(false);
         foreach (var (id, t) in idTasks)
         {
@@ -430,7 +430,7 @@ public sealed class RedisStore : IAsyncDisposable
             if (!t.Result.IsNull && !directory.TryGetDeviceOf(imei, out _))
             {
                 var owner = t.Result.ToString();
-                var ownerImeis = await db.HashGetAsync(DeviceKey(owner), owner).ConfigureAwait(false);
+                var ownerImeis = await db.HashGetAsync(K(DeviceKey(owner)), owner).ConfigureAwait(false);
                 directory.Add(owner, ownerImeis.IsNull ? [imei] : UnpackImeis((byte[])ownerImeis!));
             }
         }
@@ -441,7 +441,7 @@ public sealed class RedisStore : IAsyncDisposable
     /// <summary>The device id an IMEI is registered under, if any.</summary>
     public async Task<string?> GetDeviceOfAsync(long imei)
     {
-        var v = await Db.HashGetAsync(OwnerKey(imei), OwnerField(imei)).ConfigureAwait(false);
+        var v = await Db.HashGetAsync(K(OwnerKey(imei)), OwnerField(imei)).ConfigureAwait(false);
         return v.IsNull ? null : v.ToString();
     }
 
@@ -457,7 +457,7 @@ public sealed class RedisStore : IAsyncDisposable
     {
         var r = await Db.ScriptEvaluateAsync(
             GraceScript,
-            [GraceKey(subscriber)],
+            [K(GraceKey(subscriber))],
             [imei, ticks, (long)retention.TotalSeconds, GraceChannel.ToString(), subscriber.Value]).ConfigureAwait(false);
         return (long)r;
     }
