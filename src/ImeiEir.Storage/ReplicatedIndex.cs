@@ -90,9 +90,23 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (_run is not null)
+        await WaitForRunAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // A Redis call in flight may take its whole timeout to fail; shutdown does not wait for it.
+    private async Task WaitForRunAsync(CancellationToken cancellationToken)
+    {
+        if (_run is null)
         {
-            await _run.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await _run.WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or RedisException or StoreUnavailableException)
+        {
         }
     }
 
@@ -106,8 +120,13 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
                 await HydrateAsync(ct).ConfigureAwait(false);
                 break;
             }
-            catch (Exception ex) when (!ct.IsCancellationRequested)
+            catch (Exception ex)
             {
+                if (ct.IsCancellationRequested)
+                {
+                    return;
+                }
+
                 Log.HydrationFailed(_log, ex.Message);
                 await Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
             }
@@ -478,20 +497,9 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (_run is not null)
-        {
-            try
-            {
-                await _run.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-
-        _stop.Dispose();
-        _gate.Dispose();
-        _wake.Dispose();
+        // The gate, wake and stop sources are not disposed: a background Redis call that outlived the wait may
+        // still touch them, and they hold no unmanaged state.
+        await WaitForRunAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     private static partial class Log
