@@ -57,6 +57,18 @@ public sealed class DiameterOptions
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
+    /// A new connection must complete CER/CEA within this long, or it is closed: until then it is an unknown peer
+    /// and gets no more than this. Default 10 seconds; <see cref="TimeSpan.Zero"/> leaves only <see cref="IdleTimeout"/>.
+    /// </summary>
+    public TimeSpan CerTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Most TCP connections open at once; more are closed on accept. An EIR has a handful of MMEs (each with a few
+    /// connections), so the cap only bounds what unknown clients can hold. Default 1,024.
+    /// </summary>
+    public int MaxConnections { get; set; } = 1024;
+
+    /// <summary>
     /// On shutdown each open peer gets a DPR (Disconnect-Cause REBOOTING) so it fails over at once; we wait this long
     /// for its DPA before closing anyway. Default 2 seconds.
     /// </summary>
@@ -102,6 +114,16 @@ public sealed class DiameterOptions
         if (IdleTimeout < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(IdleTimeout), IdleTimeout, "Diameter:IdleTimeout must not be negative (zero: off).");
+        }
+
+        if (CerTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CerTimeout), CerTimeout, "Diameter:CerTimeout must not be negative (zero: off).");
+        }
+
+        if (MaxConnections < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxConnections), MaxConnections, "Diameter:MaxConnections must be at least 1.");
         }
 
         if (DisconnectTimeout < TimeSpan.Zero)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using ImeiEir.Core.Policy;
@@ -20,16 +21,19 @@ public sealed class DiameterServer : IHostedService, IAsyncDisposable
     private readonly DiameterOptions _options;
     private readonly EquipmentChecker _checker;
     private readonly ILogger<DiameterServer> _logger;
+    private readonly DiameterMetrics _metrics;
     private readonly ConcurrentDictionary<DiameterConnection, Task> _connections = new();
     private Socket? _listener;
     private Task? _acceptLoop;
     private DiameterHandler? _handler;
 
-    public DiameterServer(IOptions<DiameterOptions> options, EquipmentChecker checker, ILogger<DiameterServer> logger)
+    /// <param name="meterFactory">Where metrics go (meter <c>ImeiEir</c>); without one the server uses a meter of its own.</param>
+    public DiameterServer(IOptions<DiameterOptions> options, EquipmentChecker checker, ILogger<DiameterServer> logger, IMeterFactory? meterFactory = null)
     {
         _options = options.Value;
         _checker = checker;
         _logger = logger;
+        _metrics = new DiameterMetrics(meterFactory);
     }
 
     /// <summary>The endpoint bound, once started (its port is the real one when <c>Listen</c> asked for port 0).</summary>
@@ -56,7 +60,7 @@ public sealed class DiameterServer : IHostedService, IAsyncDisposable
 
         // Origin-State-Id: changes on every start so peers can tell we restarted (RFC 6733 §8.16).
         var originStateId = (uint)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        _handler = new DiameterHandler(_options, _checker, _logger, originStateId);
+        _handler = new DiameterHandler(_options, _checker, _logger, _metrics, originStateId);
 
         var endPoint = DiameterOptions.ParseListen(_options.Listen);
         var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -123,7 +127,11 @@ public sealed class DiameterServer : IHostedService, IAsyncDisposable
         DiameterLog.Stopped(_logger);
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _metrics.Dispose();
+    }
 
     private async Task AcceptLoopAsync(Socket listener, DiameterHandler handler)
     {
@@ -145,9 +153,16 @@ public sealed class DiameterServer : IHostedService, IAsyncDisposable
                 continue;
             }
 
+            if (_connections.Count >= _options.MaxConnections)
+            {
+                DiameterLog.TooManyConnections(_logger, socket.RemoteEndPoint?.ToString() ?? "?", _options.MaxConnections);
+                socket.Dispose();
+                continue;
+            }
+
             // Request/answer traffic: send each flush at once rather than waiting for more bytes.
             socket.NoDelay = true;
-            var connection = new DiameterConnection(socket, handler, _options, _logger);
+            var connection = new DiameterConnection(socket, handler, _options, _logger, _metrics);
             _connections[connection] = RunConnectionAsync(connection);
         }
     }

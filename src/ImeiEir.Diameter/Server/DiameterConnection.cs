@@ -19,13 +19,15 @@ internal sealed class DiameterConnection
     private readonly DiameterHandler _handler;
     private readonly DiameterOptions _options;
     private readonly ILogger _logger;
+    private readonly DiameterMetrics _metrics;
     private readonly PeerContext _peer;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private volatile bool _disconnectRequested;
 
-    public DiameterConnection(Socket socket, DiameterHandler handler, DiameterOptions options, ILogger logger)
+    public DiameterConnection(Socket socket, DiameterHandler handler, DiameterOptions options, ILogger logger, DiameterMetrics metrics)
     {
+        _metrics = metrics;
         _socket = socket;
         _handler = handler;
         _options = options;
@@ -69,7 +71,13 @@ internal sealed class DiameterConnection
     public async Task RunAsync()
     {
         DiameterLog.ConnectionAccepted(_logger, _peer.Remote);
+        _metrics.ConnectionOpened();
         var idle = _options.IdleTimeout > TimeSpan.Zero ? _options.IdleTimeout : Timeout.InfiniteTimeSpan;
+
+        // Until CER succeeds the peer is nobody: it gets CerTimeout, not the idle allowance of a known peer.
+        var cerWait = _options.CerTimeout > TimeSpan.Zero && (idle == Timeout.InfiniteTimeSpan || _options.CerTimeout < idle)
+            ? _options.CerTimeout
+            : idle;
         using var timer = new CancellationTokenSource();
         var disconnecting = false;
         try
@@ -93,7 +101,8 @@ internal sealed class DiameterConnection
                 }
 
                 // CancelAfter re-arms the same timer: one per connection, not one per read.
-                timer.CancelAfter(idle);
+                var wait = _peer.IsOpen || disconnecting ? idle : cerWait;
+                timer.CancelAfter(wait);
                 ReadResult result;
                 try
                 {
@@ -103,7 +112,7 @@ internal sealed class DiameterConnection
                 {
                     if (!disconnecting)
                     {
-                        DiameterLog.IdleTimeout(_logger, _peer.Remote, idle);
+                        DiameterLog.IdleTimeout(_logger, _peer.Remote, wait);
                     }
 
                     break;
@@ -136,6 +145,12 @@ internal sealed class DiameterConnection
             await _input.CompleteAsync().ConfigureAwait(false);
             await _output.CompleteAsync().ConfigureAwait(false);
             Abort();
+            _metrics.ConnectionClosed();
+            if (_peer.IsOpen)
+            {
+                _metrics.PeerClosed();
+            }
+
             DiameterLog.ConnectionClosed(_logger, _peer.Remote);
         }
     }

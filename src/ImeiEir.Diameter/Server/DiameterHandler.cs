@@ -55,6 +55,7 @@ internal sealed class DiameterHandler
 
     private readonly EquipmentChecker _checker;
     private readonly ILogger _logger;
+    private readonly DiameterMetrics _metrics;
     private readonly byte[] _originHost;
     private readonly byte[] _originRealm;
     private readonly byte[] _productName;
@@ -64,10 +65,11 @@ internal sealed class DiameterHandler
     private readonly uint _originStateId;
     private readonly int _answerBudget;
 
-    public DiameterHandler(DiameterOptions options, EquipmentChecker checker, ILogger logger, uint originStateId)
+    public DiameterHandler(DiameterOptions options, EquipmentChecker checker, ILogger logger, DiameterMetrics metrics, uint originStateId)
     {
         _checker = checker;
         _logger = logger;
+        _metrics = metrics;
         _originHost = Encoding.UTF8.GetBytes(options.OriginHost.Trim());
         _originRealm = Encoding.UTF8.GetBytes(options.OriginRealm.Trim());
         _productName = Encoding.UTF8.GetBytes(options.ProductName);
@@ -256,6 +258,7 @@ internal sealed class DiameterHandler
         {
             peer.IsOpen = true;
             peer.PeerHost = Printable(host);
+            _metrics.PeerOpened();
             DiameterLog.PeerOpen(_logger, peer.PeerHost, Printable(realm), peer.Remote);
         }
 
@@ -403,9 +406,15 @@ internal sealed class DiameterHandler
 
         writer.WriteUInt32(AvpCode.AuthSessionState, AvpFlags.Mandatory, 0, NoStateMaintained);
         WriteOrigin(ref writer);
-        if (!unknown)
+        if (unknown)
         {
-            writer.WriteUInt32(AvpCode.EquipmentStatus, AvpFlags.Mandatory, VendorId.ThreeGpp, (uint)ToDiameter(decision.Status));
+            _metrics.Answered(CommandCode.MeIdentityCheck, ResultCode.EquipmentUnknown);
+        }
+        else
+        {
+            var equipmentStatus = ToDiameter(decision.Status);
+            writer.WriteUInt32(AvpCode.EquipmentStatus, AvpFlags.Mandatory, VendorId.ThreeGpp, (uint)equipmentStatus);
+            _metrics.Answered(CommandCode.MeIdentityCheck, ResultCode.Success, equipmentStatus);
         }
 
         output.Advance(writer.Finish());
@@ -459,6 +468,7 @@ internal sealed class DiameterHandler
 
         failed.Write(ref writer);
         output.Advance(writer.Finish());
+        _metrics.Answered(header.CommandCode, resultCode);
     }
 
     private void WriteCapabilitiesAnswer(in DiameterHeader header, PeerContext peer, uint resultCode, FailedAvp failed, IBufferWriter<byte> output, ReadOnlySpan<byte> text = default)
@@ -485,6 +495,7 @@ internal sealed class DiameterHandler
         writer.WriteUInt32(AvpCode.AuthApplicationId, AvpFlags.Mandatory, 0, DiameterApplication.S13);
         writer.EndGrouped(vsai);
         output.Advance(writer.Finish());
+        _metrics.Answered(CommandCode.CapabilitiesExchange, resultCode);
     }
 
     private void WriteWatchdogAnswer(in DiameterHeader header, IBufferWriter<byte> output)
@@ -495,6 +506,7 @@ internal sealed class DiameterHandler
         WriteOrigin(ref writer);
         writer.WriteUInt32(AvpCode.OriginStateId, AvpFlags.Mandatory, 0, _originStateId);
         output.Advance(writer.Finish());
+        _metrics.Answered(CommandCode.DeviceWatchdog, ResultCode.Success);
     }
 
     private void WriteDisconnectAnswer(in DiameterHeader header, IBufferWriter<byte> output)
@@ -504,6 +516,7 @@ internal sealed class DiameterHandler
         writer.WriteUInt32(AvpCode.ResultCode, AvpFlags.Mandatory, 0, ResultCode.Success);
         WriteOrigin(ref writer);
         output.Advance(writer.Finish());
+        _metrics.Answered(CommandCode.DisconnectPeer, ResultCode.Success);
     }
 
     private void WriteOrigin(ref DiameterWriter writer)

@@ -42,8 +42,8 @@ internal static partial class DiameterLog
     [LoggerMessage(4010, LogLevel.Information, "Diameter peer {PeerHost} sent DPR: closing")]
     public static partial void PeerDisconnecting(ILogger logger, string peerHost);
 
-    [LoggerMessage(4011, LogLevel.Information, "Diameter connection from {Remote} idle for {IdleTimeout}: closing")]
-    public static partial void IdleTimeout(ILogger logger, string remote, TimeSpan idleTimeout);
+    [LoggerMessage(4011, LogLevel.Information, "Diameter connection from {Remote} silent for {Timeout} (Diameter:IdleTimeout, or Diameter:CerTimeout before CER): closing")]
+    public static partial void IdleTimeout(ILogger logger, string remote, TimeSpan timeout);
 
     [LoggerMessage(4012, LogLevel.Warning, "Diameter connection from {Remote} failed")]
     public static partial void ConnectionFailed(ILogger logger, string remote, Exception exception);
@@ -53,6 +53,9 @@ internal static partial class DiameterLog
 
     [LoggerMessage(4014, LogLevel.Debug, "Diameter check refused with 3004 (too busy): the index is not loaded yet")]
     public static partial void NotReady(ILogger logger);
+
+    [LoggerMessage(4016, LogLevel.Warning, "Diameter connection from {Remote} refused: Diameter:MaxConnections ({MaxConnections}) reached")]
+    public static partial void TooManyConnections(ILogger logger, string remote, int maxConnections);
 
     [LoggerMessage(4015, LogLevel.Debug, "Diameter: unexpected answer (command {CommandCode}) from {Remote} ignored")]
     public static partial void UnexpectedAnswer(ILogger logger, int commandCode, string remote);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.Metrics;
 using System.Net;
 using ImeiEir.Core.Index;
 using ImeiEir.Core.Policy;
@@ -20,7 +21,52 @@ public class DiameterHandlerTests
     [InlineData("3512345600000X", TestData.BoundImsi)] // 5004 with a Failed-AVP
     public void Handle_Micr_AllocatesNothingOnceWarm(string imei, string? imsi)
     {
-        var (handler, peer) = OpenHandler();
+        var (handler, peer, _) = OpenHandler();
+        AssertNoAllocation(handler, peer, imei, imsi);
+    }
+
+    [Fact]
+    public void Handle_MicrWithMetricsListened_AllocatesNothingAndCountsByResultAndStatus()
+    {
+        var (handler, peer, metrics) = OpenHandler();
+        long whitelisted = 0, invalid = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, metrics.Meter))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+
+        // The callback itself must not allocate either: it only compares the precomputed tag strings.
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (instrument.Name != "imeieir.diameter.answers" || tags.Length != 3 || !"MIC".Equals(tags[0].Value))
+            {
+                return;
+            }
+
+            if ("2001".Equals(tags[1].Value) && "whitelisted".Equals(tags[2].Value))
+            {
+                Interlocked.Add(ref whitelisted, value);
+            }
+            else if ("5004".Equals(tags[1].Value) && "none".Equals(tags[2].Value))
+            {
+                Interlocked.Add(ref invalid, value);
+            }
+        });
+        listener.Start();
+
+        AssertNoAllocation(handler, peer, TestData.Registered, TestData.BoundImsi);
+        handler.Handle(Requests.Micr(2, "bad"), peer, new ArrayBufferWriter<byte>());
+
+        Assert.Equal(110, Interlocked.Read(ref whitelisted));
+        Assert.Equal(1, Interlocked.Read(ref invalid));
+    }
+
+    private static void AssertNoAllocation(DiameterHandler handler, PeerContext peer, string imei, string? imsi)
+    {
         var request = Requests.Micr(1, imei, imsi);
         var output = new ArrayBufferWriter<byte>(64 * 1024);
         for (var i = 0; i < 10; i++)
@@ -52,7 +98,7 @@ public class DiameterHandlerTests
     [Fact]
     public void Handle_TwoMessagesIntoOneWriter_WritesTwoWholeAnswers()
     {
-        var (handler, peer) = OpenHandler();
+        var (handler, peer, _) = OpenHandler();
         var output = new ArrayBufferWriter<byte>();
 
         handler.Handle(Requests.Micr(1, TestData.Registered), peer, output);
@@ -65,18 +111,19 @@ public class DiameterHandlerTests
         Assert.Equal(CommandCode.DeviceWatchdog, b.Header.CommandCode);
     }
 
-    private static (DiameterHandler Handler, PeerContext Peer) OpenHandler()
+    private static (DiameterHandler Handler, PeerContext Peer, DiameterMetrics Metrics) OpenHandler()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
         var index = new EirIndex();
         index.Load(EirSnapshot.Empty, 0);
         index.Apply(1, TestData.Mutations(), time.GetUtcNow());
         var checker = new EquipmentChecker(index, new InMemoryGraceMarks(), new PolicyOptions(), time);
-        var handler = new DiameterHandler(TestEir.DefaultOptions(), checker, NullLogger.Instance, 1);
+        var metrics = new DiameterMetrics(null);
+        var handler = new DiameterHandler(TestEir.DefaultOptions(), checker, NullLogger.Instance, metrics, 1);
         var peer = new PeerContext(IPAddress.Loopback, "test");
         var cea = new ArrayBufferWriter<byte>();
         Assert.Equal(Disposition.Continue, handler.Handle(Requests.Cer(), peer, cea));
         Assert.True(peer.IsOpen);
-        return (handler, peer);
+        return (handler, peer, metrics);
     }
 }

@@ -188,4 +188,24 @@ public class PeerTests
         Assert.Equal(ResultCode.Success, cea.ResultCode);
         Assert.Equal(2, cea.Find(AvpCode.HostIpAddress)!.Data[1]); // an IPv6 Host-IP-Address
     }
+
+    [Fact]
+    public async Task Connection_NoCerWithinCerTimeout_IsClosed()
+    {
+        await using var eir = await TestEir.StartAsync(o => o.CerTimeout = TimeSpan.FromMilliseconds(200));
+        await using var client = await DiameterTestClient.ConnectAsync(eir.Port);
+
+        Assert.True(await client.WaitClosedAsync());
+    }
+
+    [Fact]
+    public async Task Connection_OverMaxConnections_IsClosedWhileTheOthersAreServed()
+    {
+        await using var eir = await TestEir.StartAsync(o => o.MaxConnections = 1);
+        await using var first = await DiameterTestClient.OpenAsync(eir.Port);
+        await using var second = await DiameterTestClient.ConnectAsync(eir.Port);
+
+        Assert.True(await second.WaitClosedAsync());
+        Assert.Equal(ResultCode.Success, (await first.RequestAsync(Requests.Dwr(1))).ResultCode);
+    }
 }
