@@ -31,10 +31,12 @@ public sealed class CompactKeySet
     internal struct Container
     {
         public long High;
-        public int Start;       // array: index in _lows; bitmap: word index in _bits; runs: index in _runStarts
+        public int Start;       // array: index in _lows; bitmap: word index in _bits; runs: index of its first pair in _runs
         public int Length;      // array: keys; bitmap: unused; runs: number of runs
-        public int Keys;        // keys in this container (fits the padding: the struct stays 32 bytes)
+        public int Keys;        // keys in this container
         public long Rank;       // keys in all earlier containers
+        public ushort First;    // array: first low; runs: first run start (kept here: the search needs both ends
+        public ushort Last;     // array: last low; runs: last run start   before its first load of the data)
         public Kind Kind;
     }
 
@@ -44,8 +46,7 @@ public sealed class CompactKeySet
     private readonly ushort[] _lows;
     private readonly ulong[] _bits;
     private readonly ushort[] _blockRanks;          // per bitmap, keys before each 8-word block
-    private readonly ushort[] _runStarts;
-    private readonly ushort[] _runRanks;            // keys before each run, within its container (< 65 536)
+    private readonly ushort[] _runs;                // per run: start, then keys before it in its container (< 65 536)
 
     public static CompactKeySet Empty { get; } = new Builder().Build();
 
@@ -55,7 +56,7 @@ public sealed class CompactKeySet
     /// <summary>Bytes held by this set's arrays (the managed heap it pins).</summary>
     public long MemoryBytes =>
         ((long)_containers.Length * Unsafe.SizeOf<Container>()) + ((long)_slots.Length * 4) + ((long)_lows.Length * 2) +
-        ((long)_bits.Length * 8) + ((long)_blockRanks.Length * 2) + ((long)_runStarts.Length * 2) + ((long)_runRanks.Length * 2);
+        ((long)_bits.Length * 8) + ((long)_blockRanks.Length * 2) + ((long)_runs.Length * 2);
 
     /// <summary>Counts of containers by encoding, for diagnostics and benchmarks.</summary>
     public (int Arrays, int Bitmaps, int Runs) ContainerCounts
@@ -83,8 +84,7 @@ public sealed class CompactKeySet
         _lows = [.. b.Lows];
         _bits = [.. b.Bits];
         _blockRanks = [.. b.BlockRanks];
-        _runStarts = [.. b.RunStarts];
-        _runRanks = [.. b.RunRanks];
+        _runs = [.. b.Runs];
         Count = b.Count;
 
         // Load factor at most 1/2: probes stay short and the table is still tiny next to the data.
@@ -172,7 +172,7 @@ public sealed class CompactKeySet
             {
                 return c.Kind switch
                 {
-                    Kind.Array => SearchArray(_lows.AsSpan(c.Start, c.Length), low) >= 0,
+                    Kind.Array => SearchArray(_lows.AsSpan(c.Start, c.Length), low, c.First, c.Last) >= 0,
                     Kind.Bitmap => (_bits[c.Start + (low >> 6)] & (1UL << low)) != 0,
                     _ => FindRun(ref c, low) >= 0,
                 };
@@ -226,7 +226,7 @@ public sealed class CompactKeySet
         switch (c.Kind)
         {
             case Kind.Array:
-                rank = SearchArray(_lows.AsSpan(c.Start, c.Length), low);
+                rank = SearchArray(_lows.AsSpan(c.Start, c.Length), low, c.First, c.Last);
                 return rank >= 0;
             case Kind.Bitmap:
             {
@@ -255,7 +255,7 @@ public sealed class CompactKeySet
                 var run = FindRun(ref c, low);
                 if (run >= 0)
                 {
-                    rank = _runRanks[c.Start + run] + (low - _runStarts[c.Start + run]);
+                    rank = _runs[(2 * run) + c.Start + 1] + (low - _runs[(2 * run) + c.Start]);
                     return true;
                 }
 
@@ -265,35 +265,82 @@ public sealed class CompactKeySet
         }
     }
 
-    /// <summary>The run of a run container holding <paramref name="low"/>, or -1.</summary>
+    /// <summary>
+    /// The run of a run container holding <paramref name="low"/>, or -1. Runs are (start, rank) pairs side by side,
+    /// so the run found and the next one's rank (which gives its length) share a cache line. The search is an
+    /// interpolation guess then galloping, as in <see cref="SearchArray"/>: run starts of a shipment lot are spread
+    /// evenly too, and a plain binary search over a thousand runs costs ten dependent cache misses once the set
+    /// outgrows L2.
+    /// </summary>
     private int FindRun(ref Container c, ushort low)
     {
-        var starts = _runStarts.AsSpan(c.Start, c.Length);
-        var ranks = _runRanks.AsSpan(c.Start, c.Length);
-
-        // Last run starting at or before low.
-        int lo = 0, hi = starts.Length - 1, found = -1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (starts[mid] <= low)
-            {
-                found = mid;
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        if (found < 0)
+        var first = c.First;
+        if (low < first)
         {
             return -1;
         }
 
-        var length = (found + 1 < ranks.Length ? ranks[found + 1] : c.Keys) - ranks[found];
-        return low - starts[found] < length ? found : -1;
+        var runs = _runs.AsSpan(c.Start, 2 * c.Length);
+        var n = c.Length;
+        int found;
+        var last = c.Last;
+        if (low >= last)
+        {
+            found = n - 1;
+        }
+        else
+        {
+            // Here first <= low < last, so n >= 2 and the guess is in [0, n - 2].
+            var guess = (int)((long)(low - first) * (n - 1) / (last - first));
+            int lo, hi; // invariant: start(lo) <= low < start(hi) (hi == n: past the end)
+            if (runs[2 * guess] <= low)
+            {
+                lo = guess;
+                var step = 1;
+                hi = guess + 1;
+                while (hi < n && runs[2 * hi] <= low)
+                {
+                    lo = hi;
+                    step <<= 1;
+                    hi = guess + step;
+                }
+
+                hi = Math.Min(hi, n);
+            }
+            else
+            {
+                hi = guess;
+                var step = 1;
+                lo = guess - 1;
+                while (lo > 0 && runs[2 * lo] > low)
+                {
+                    hi = lo;
+                    step <<= 1;
+                    lo = guess - step;
+                }
+
+                lo = Math.Max(lo, 0);
+            }
+
+            while (hi - lo > 1)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (runs[2 * mid] <= low)
+                {
+                    lo = mid;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+
+            found = lo;
+        }
+
+        var rank = runs[(2 * found) + 1];
+        var length = (found + 1 < n ? runs[(2 * found) + 3] : c.Keys) - rank;
+        return low - runs[2 * found] < length ? found : -1;
     }
 
     /// <summary>
@@ -301,11 +348,9 @@ public sealed class CompactKeySet
     /// guess is usually within a few entries and the search touches one or two cache lines.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int SearchArray(ReadOnlySpan<ushort> lows, ushort low)
+    private static int SearchArray(ReadOnlySpan<ushort> lows, ushort low, ushort first, ushort last)
     {
         var n = lows.Length;
-        var first = lows[0];
-        var last = lows[n - 1];
         if (low < first || low > last)
         {
             return -1;
@@ -401,8 +446,8 @@ public sealed class CompactKeySet
                 default:
                     for (var r = 0; r < c.Length; r++)
                     {
-                        var s = _runStarts[c.Start + r];
-                        var len = (r + 1 < c.Length ? _runRanks[c.Start + r + 1] : c.Keys) - _runRanks[c.Start + r];
+                        var s = _runs[c.Start + (2 * r)];
+                        var len = (r + 1 < c.Length ? _runs[c.Start + (2 * r) + 3] : c.Keys) - _runs[c.Start + (2 * r) + 1];
                         for (var i = 0; i < len; i++)
                         {
                             yield return basis | (long)(s + i);
@@ -421,8 +466,7 @@ public sealed class CompactKeySet
         internal readonly List<ushort> Lows = [];
         internal readonly List<ulong> Bits = [];
         internal readonly List<ushort> BlockRanks = [];
-        internal readonly List<ushort> RunStarts = [];
-        internal readonly List<ushort> RunRanks = [];
+        internal readonly List<ushort> Runs = [];
         private readonly ushort[] _pending = new ushort[65536];
         private int _pendingCount;
         private long _pendingHigh = -1;
@@ -475,11 +519,11 @@ public sealed class CompactKeySet
             var arrayBytes = lows.Length * 2;
             const int bitmapBytes = (BitmapWords * 8) + (BlocksPerBitmap * 2);
             var runBytes = runs * 4;
-            var c = new Container { High = _pendingHigh, Rank = Count, Keys = lows.Length };
+            var c = new Container { High = _pendingHigh, Rank = Count, Keys = lows.Length, First = lows[0], Last = lows[^1] };
             if (runBytes < arrayBytes && runBytes < bitmapBytes)
             {
                 c.Kind = Kind.Runs;
-                c.Start = RunStarts.Count;
+                c.Start = Runs.Count;
                 c.Length = runs;
                 var i = 0;
                 while (i < lows.Length)
@@ -490,8 +534,9 @@ public sealed class CompactKeySet
                         j++;
                     }
 
-                    RunStarts.Add(lows[i]);
-                    RunRanks.Add((ushort)i);
+                    Runs.Add(lows[i]);
+                    Runs.Add((ushort)i);
+                    c.Last = lows[i];
                     i = j + 1;
                 }
             }
