@@ -39,7 +39,33 @@ if (options.Serve.Length > 0)
         e.Cancel = true;
         done.TrySetResult();
     };
-    await done.Task;
+
+    // Server-only figures: this process holds no client, so its allocations are the server's.
+    long answered = 0;
+    using var listener = new System.Diagnostics.Metrics.MeterListener();
+    listener.InstrumentPublished = (instrument, l) =>
+    {
+        if (instrument.Name == "imeieir.diameter.answers")
+        {
+            l.EnableMeasurementEvents(instrument);
+        }
+    };
+    listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref answered, value));
+    listener.Start();
+    var lastAnswers = 0L;
+    var lastAllocated = GC.GetTotalAllocatedBytes(precise: true);
+    while (await Task.WhenAny(done.Task, Task.Delay(TimeSpan.FromSeconds(5))) != done.Task)
+    {
+        var delta = Interlocked.Read(ref answered) - lastAnswers;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - lastAllocated;
+        lastAnswers += delta;
+        lastAllocated += allocated;
+        if (delta > 0)
+        {
+            Console.WriteLine($"server      {delta / 5.0:N0} answers/s, {allocated / (double)delta:N1} B allocated per answer, {served.ConnectionCount} connections");
+        }
+    }
+
     await served.StopAsync(CancellationToken.None);
     return 0;
 }
