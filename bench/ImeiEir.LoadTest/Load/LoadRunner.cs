@@ -1,0 +1,359 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Grpc.Core;
+using ImeiEir.Contracts.V1;
+using ImeiEir.LoadTest.Cli;
+using ImeiEir.LoadTest.Data;
+
+namespace ImeiEir.LoadTest.Load;
+
+/// <summary>
+/// Runs one load: warm-up then measurement, closed or open model, over unary Check, CheckBatch or CheckStream.
+/// Requests are prebuilt from the mix (correlation id = mix line), so the client spends its CPU on gRPC, not on
+/// building messages; answers are verified against the mix.
+/// </summary>
+internal sealed class LoadRunner
+{
+    private readonly LoadSettings _s;
+    private readonly RequestMixFile _mix;
+    private readonly GrpcTarget _target;
+    private readonly CheckBatchRequest[] _batches;
+    private long _next = -1;
+    private long _inFlight;
+
+    public LoadRunner(LoadSettings settings, RequestMixFile mix, GrpcTarget target)
+    {
+        _s = settings;
+        _mix = mix;
+        _target = target;
+        _batches = settings.Api == Api.Batch ? BuildBatches(mix, settings.BatchSize) : [];
+    }
+
+    public Measurement? Current { get; private set; }
+
+    public async Task<Measurement> RunAsync(CancellationToken ct)
+    {
+        // Connect every channel first, so connection set-up is not in the warm-up's first latencies.
+        for (var c = 0; c < _target.Count; c++)
+        {
+            await _target[c].ConnectAsync(ct);
+        }
+
+        var start = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 10);
+        var m = new Measurement(_mix, _s.Verify, start, _s.Warmup, _s.Duration);
+        Current = m;
+        while (Stopwatch.GetTimestamp() < start)
+        {
+            await Task.Delay(5, ct);
+        }
+
+        var end = m.MeasureEnd;
+        var tasks = new List<Task>();
+        if (_s.Model == Model.Closed)
+        {
+            var n = _s.Concurrency;
+            for (var w = 0; w < n; w++)
+            {
+                var worker = w;
+                tasks.Add(Task.Run(() => _s.Api switch
+                {
+                    Api.Check => ClosedUnaryAsync(worker, m, end, ct),
+                    Api.Batch => ClosedBatchAsync(worker, m, end, ct),
+                    _ => ClosedStreamAsync(worker, m, end, ct),
+                }, ct));
+            }
+        }
+        else
+        {
+            tasks.Add(OpenAsync(m, start, end, ct));
+        }
+
+        await Task.WhenAll(tasks);
+        return m;
+    }
+
+    private int NextIndex() => (int)((ulong)Interlocked.Increment(ref _next) % (ulong)_mix.Length);
+
+    private async Task ClosedUnaryAsync(int worker, Measurement m, long end, CancellationToken ct)
+    {
+        var client = new EquipmentCheck.EquipmentCheckClient(_target[worker]);
+        var options = _target.Options(ct);
+        while (true)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            if (t0 >= end)
+            {
+                return;
+            }
+
+            var i = NextIndex();
+            try
+            {
+                var r = await client.CheckAsync(_mix.Requests[i], options);
+                m.Answered(t0, i, r);
+            }
+            catch (RpcException ex)
+            {
+                m.Failed(t0, i, 1, ex);
+            }
+        }
+    }
+
+    private async Task ClosedBatchAsync(int worker, Measurement m, long end, CancellationToken ct)
+    {
+        var client = new EquipmentCheck.EquipmentCheckClient(_target[worker]);
+        var options = _target.Options(ct);
+        while (true)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            if (t0 >= end)
+            {
+                return;
+            }
+
+            var k = (int)((ulong)Interlocked.Increment(ref _next) % (ulong)_batches.Length);
+            await SendBatchAsync(client, options, k, t0, m);
+        }
+    }
+
+    private async Task SendBatchAsync(EquipmentCheck.EquipmentCheckClient client, CallOptions options, int k, long startedAt, Measurement m)
+    {
+        var first = (int)((long)k * _s.BatchSize % _mix.Length);
+        try
+        {
+            var r = await client.CheckBatchAsync(_batches[k], options);
+            m.AnsweredBatch(startedAt, first, r, _s.BatchSize);
+        }
+        catch (RpcException ex)
+        {
+            m.Failed(startedAt, first, _s.BatchSize, ex);
+        }
+    }
+
+    private async Task ClosedStreamAsync(int worker, Measurement m, long end, CancellationToken ct)
+    {
+        var client = new EquipmentCheck.EquipmentCheckClient(_target[worker]);
+        using var call = client.CheckStream(_target.Options(ct));
+        using var window = new SemaphoreSlim(_s.Depth, _s.Depth);
+        var pending = new ConcurrentQueue<(int Index, long Started)>();
+        var reader = ReadStreamAsync(call, pending, m, window);
+        try
+        {
+            while (Stopwatch.GetTimestamp() < end)
+            {
+                await window.WaitAsync(ct);
+                var i = NextIndex();
+                pending.Enqueue((i, Stopwatch.GetTimestamp()));
+                await call.RequestStream.WriteAsync(_mix.Requests[i], ct);
+            }
+
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (RpcException ex)
+        {
+            m.Failed(Stopwatch.GetTimestamp(), -1, 0, ex);
+        }
+
+        await reader;
+    }
+
+    private static async Task ReadStreamAsync(AsyncDuplexStreamingCall<CheckRequest, CheckResponse> call, ConcurrentQueue<(int Index, long Started)> pending, Measurement m, SemaphoreSlim? window)
+    {
+        try
+        {
+            await foreach (var r in call.ResponseStream.ReadAllAsync())
+            {
+                // Answers come in request order.
+                pending.TryDequeue(out var p);
+                m.Answered(p.Started, p.Index, r);
+                window?.Release();
+            }
+        }
+        catch (RpcException ex)
+        {
+            m.Failed(Stopwatch.GetTimestamp(), -1, 0, ex);
+        }
+    }
+
+    private async Task OpenAsync(Measurement m, long start, long end, CancellationToken ct)
+    {
+        // One pacer per channel, each at rate / channels, phase-shifted so the channels interleave.
+        var pacers = _target.Count;
+        var perPacer = _s.Api == Api.Batch ? _s.Rate / _s.BatchSize / pacers : _s.Rate / pacers;
+        var streams = new StreamFeed?[pacers];
+        if (_s.Api == Api.Stream)
+        {
+            for (var p = 0; p < pacers; p++)
+            {
+                streams[p] = new StreamFeed(new EquipmentCheck.EquipmentCheckClient(_target[p]).CheckStream(_target.Options(ct)), _mix.Requests, m);
+            }
+        }
+
+        var threads = new Thread[pacers];
+        for (var p = 0; p < pacers; p++)
+        {
+            var pacer = p;
+            var client = new EquipmentCheck.EquipmentCheckClient(_target[p]);
+            var options = _target.Options(ct);
+            var offset = (long)(Stopwatch.Frequency / perPacer * p / pacers);
+            threads[p] = new Thread(() => Pacer.Run(start + offset, end, perPacer, due =>
+            {
+                if (Interlocked.Read(ref _inFlight) >= _s.MaxInFlight)
+                {
+                    return false;
+                }
+
+                Interlocked.Increment(ref _inFlight);
+                switch (_s.Api)
+                {
+                    case Api.Check:
+                        _ = FireUnaryAsync(client, options, NextIndex(), due, m);
+                        break;
+                    case Api.Batch:
+                        _ = FireBatchAsync(client, options, (int)((ulong)Interlocked.Increment(ref _next) % (ulong)_batches.Length), due, m);
+                        break;
+                    default:
+                        streams[pacer]!.Post(NextIndex(), due, () => Interlocked.Decrement(ref _inFlight));
+                        break;
+                }
+
+                return true;
+            }))
+            { IsBackground = true, Name = $"pacer-{p}", Priority = ThreadPriority.AboveNormal };
+            threads[p].Start();
+        }
+
+        await Task.Run(() =>
+        {
+            foreach (var t in threads)
+            {
+                t.Join();
+            }
+        }, ct);
+
+        foreach (var f in streams)
+        {
+            if (f is not null)
+            {
+                await f.CompleteAsync();
+            }
+        }
+
+        // Drain what is still in flight (its latencies count: they were due in the window).
+        var drainUntil = Stopwatch.GetTimestamp() + (30 * Stopwatch.Frequency);
+        while (Interlocked.Read(ref _inFlight) > 0 && Stopwatch.GetTimestamp() < drainUntil)
+        {
+            await Task.Delay(10, ct);
+        }
+    }
+
+    private async Task FireUnaryAsync(EquipmentCheck.EquipmentCheckClient client, CallOptions options, int i, long due, Measurement m)
+    {
+        try
+        {
+            var r = await client.CheckAsync(_mix.Requests[i], options);
+            m.Answered(due, i, r);
+        }
+        catch (RpcException ex)
+        {
+            m.Failed(due, i, 1, ex);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task FireBatchAsync(EquipmentCheck.EquipmentCheckClient client, CallOptions options, int k, long due, Measurement m)
+    {
+        try
+        {
+            await SendBatchAsync(client, options, k, due, m);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private static CheckBatchRequest[] BuildBatches(RequestMixFile mix, int size)
+    {
+        // Consecutive slices of the mix (wrapping), so batch k's items are mix lines k*size.. and verifiable by position.
+        var count = Math.Max(1, Math.Min(mix.Length / size, 512));
+        var batches = new CheckBatchRequest[count];
+        for (var k = 0; k < count; k++)
+        {
+            var b = new CheckBatchRequest();
+            var first = (int)((long)k * size % mix.Length);
+            for (var j = 0; j < size; j++)
+            {
+                b.Requests.Add(mix.Requests[(first + j) % mix.Length]);
+            }
+
+            batches[k] = b;
+        }
+
+        return batches;
+    }
+
+    /// <summary>Open model over one CheckStream: the pacer posts due requests; one writer keeps the stream's writes in order.</summary>
+    private sealed class StreamFeed
+    {
+        private readonly AsyncDuplexStreamingCall<CheckRequest, CheckResponse> _call;
+        private readonly Channel<(int Index, long Due, Action Done)> _queue = Channel.CreateUnbounded<(int, long, Action)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        private readonly ConcurrentQueue<(int Index, long Started)> _pending = new();
+        private readonly ConcurrentQueue<Action> _done = new();
+        private readonly Task _writer;
+        private readonly Task _reader;
+        private readonly CheckRequest[] _requests;
+
+        public StreamFeed(AsyncDuplexStreamingCall<CheckRequest, CheckResponse> call, CheckRequest[] requests, Measurement m)
+        {
+            _call = call;
+            _requests = requests;
+            _writer = Task.Run(WriteAsync);
+            _reader = Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var r in call.ResponseStream.ReadAllAsync())
+                    {
+                        _pending.TryDequeue(out var p);
+                        m.Answered(p.Started, p.Index, r);
+                        if (_done.TryDequeue(out var d))
+                        {
+                            d();
+                        }
+                    }
+                }
+                catch (RpcException ex)
+                {
+                    m.Failed(Stopwatch.GetTimestamp(), -1, 0, ex);
+                }
+            });
+        }
+
+        public void Post(int index, long due, Action done) => _queue.Writer.TryWrite((index, due, done));
+
+        private async Task WriteAsync()
+        {
+            await foreach (var (index, due, done) in _queue.Reader.ReadAllAsync())
+            {
+                _pending.Enqueue((index, due));
+                _done.Enqueue(done);
+                await _call.RequestStream.WriteAsync(_requests[index]);
+            }
+
+            await _call.RequestStream.CompleteAsync();
+        }
+
+        public async Task CompleteAsync()
+        {
+            _queue.Writer.TryComplete();
+            await _writer;
+            await _reader;
+            _call.Dispose();
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using ImeiEir.LoadTest.Cli;
+
+namespace ImeiEir.LoadTest.Load;
+
+internal enum Api
+{
+    Check,
+    Batch,
+    Stream,
+}
+
+internal enum Model
+{
+    Closed,
+    Open,
+}
+
+/// <summary>The knobs of one <c>run</c>.</summary>
+internal sealed record LoadSettings
+{
+    public const string Help = """
+        run: drive EquipmentCheck and report percentiles, throughput, errors and wrong answers.
+          --target URL           node (e.g. http://127.0.0.1:5080)
+          --key KEY              API key (authorization: Bearer), role check
+          --mix PATH             request-mix file written by seed (expected answers)
+          --mix-limit N          use the first N requests of the mix (default all)
+          --api check|batch|stream                     (default check)
+          --model closed|open    closed: N callers back to back (peak); open: fixed arrival rate (default closed)
+          --concurrency N        closed: callers (check/batch) or streams (stream) (default 64; stream 4)
+          --rate R               open: checks per second (batch: R / batch-size calls per second)
+          --channels N           gRPC channels = HTTP/2 connections (default 1)
+          --batch-size N         items per CheckBatch (default 1000)
+          --depth N              stream: messages in flight per stream (default 256)
+          --max-in-flight N      open: calls in flight before the pacer waits (charged to latency; default 20000)
+          --warmup D             e.g. 5s (default 5s)
+          --duration D           measured time, e.g. 20s (default 20s)
+          --no-verify            do not compare answers (transport baseline: the no-op handler answers nothing)
+          --label NAME           name in reports (default api-model)
+          --out PATH             write PATH.json, PATH.md and PATH.png
+          --no-png               skip the chart
+        """;
+
+    public required string Target { get; init; }
+
+    public string Key { get; init; } = "";
+
+    public required string MixPath { get; init; }
+
+    public int MixLimit { get; init; } = int.MaxValue;
+
+    public Api Api { get; init; }
+
+    public Model Model { get; init; }
+
+    public int Concurrency { get; init; } = 64;
+
+    public double Rate { get; init; }
+
+    public int Channels { get; init; } = 1;
+
+    public int BatchSize { get; init; } = 1000;
+
+    public int Depth { get; init; } = 256;
+
+    public int MaxInFlight { get; init; } = 20_000;
+
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
+
+    public bool Verify { get; init; } = true;
+
+    public string Label { get; init; } = "";
+
+    public string Out { get; init; } = "";
+
+    public bool Png { get; init; } = true;
+
+    public static LoadSettings Read(Args a)
+    {
+        var api = Enum.Parse<Api>(a.Get("api", "check"), ignoreCase: true);
+        var model = Enum.Parse<Model>(a.Get("model", "closed"), ignoreCase: true);
+        var s = new LoadSettings
+        {
+            Target = a.Required("target"),
+            Key = a.Get("key", ""),
+            MixPath = a.Required("mix"),
+            MixLimit = a.Int("mix-limit", int.MaxValue),
+            Api = api,
+            Model = model,
+            Concurrency = a.Int("concurrency", api == Api.Stream ? 4 : 64),
+            Rate = a.Double("rate", 0),
+            Channels = a.Int("channels", 1),
+            BatchSize = a.Int("batch-size", 1000),
+            Depth = a.Int("depth", 256),
+            MaxInFlight = a.Int("max-in-flight", 20_000),
+            Warmup = a.Duration("warmup", TimeSpan.FromSeconds(5)),
+            Duration = a.Duration("duration", TimeSpan.FromSeconds(20)),
+            Verify = !a.Flag("no-verify"),
+            Out = a.Get("out", ""),
+            Png = !a.Flag("no-png"),
+        };
+        s = s with { Label = a.Get("label", $"{api}-{model}".ToLowerInvariant()) };
+        if (model == Model.Open && s.Rate <= 0)
+        {
+            throw new ArgumentException("--model open needs --rate (checks per second)");
+        }
+
+        if (s.BatchSize is < 1 or > 10_000)
+        {
+            throw new ArgumentException("--batch-size must be 1..10000 (the contract's limit)");
+        }
+
+        return s;
+    }
+}

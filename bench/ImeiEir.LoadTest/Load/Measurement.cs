@@ -1,0 +1,214 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Grpc.Core;
+using HdrHistogram;
+using ImeiEir.Contracts.V1;
+using ImeiEir.LoadTest.Data;
+
+namespace ImeiEir.LoadTest.Load;
+
+/// <summary>
+/// Thread-safe counters of one run. Latency is kept in <see cref="Stopwatch"/> ticks in an HdrHistogram; only
+/// operations that start (closed model) or were due (open model) inside the measurement window count, so the
+/// warm-up and the drain at the end are left out. A wrong answer is an error: it counts in
+/// <see cref="Mismatches"/>, never as a success.
+/// </summary>
+internal sealed class Measurement
+{
+    private const int MaxSamples = 20;
+    private readonly RequestMixFile _mix;
+    private readonly bool _verify;
+    private readonly long[] _status = new long[20];
+    private readonly long[] _categoryChecks = new long[RequestMixFile.Categories.Length];
+    private readonly long[] _timeline;
+    private readonly ConcurrentQueue<string> _samples = new();
+    private long _ops;
+    private long _checks;
+    private long _mismatches;
+    private long _expectedInvalid;
+    private long _allChecks;
+
+    public Measurement(RequestMixFile mix, bool verify, long start, TimeSpan warmup, TimeSpan duration)
+    {
+        _mix = mix;
+        _verify = verify;
+        Start = start;
+        MeasureStart = start + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
+        MeasureEnd = MeasureStart + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        _timeline = new long[(int)Math.Ceiling((warmup + duration).TotalSeconds) + 30];
+    }
+
+    public LongConcurrentHistogram Latency { get; } = new(1, TimeStamp.Minutes(2), 3);
+
+    public long Start { get; }
+
+    public long MeasureStart { get; }
+
+    public long MeasureEnd { get; }
+
+    public long Ops => Interlocked.Read(ref _ops);
+
+    public long Checks => Interlocked.Read(ref _checks);
+
+    /// <summary>Checks completed since the start, warm-up included (for the live line).</summary>
+    public long AllChecks => Interlocked.Read(ref _allChecks);
+
+    public long Mismatches => Interlocked.Read(ref _mismatches);
+
+    public long ExpectedInvalid => Interlocked.Read(ref _expectedInvalid);
+
+    public IReadOnlyList<string> MismatchSamples => [.. _samples];
+
+    public IReadOnlyList<long> CategoryChecks => _categoryChecks;
+
+    /// <summary>Checks completed per second since the start (warm-up included), for the chart.</summary>
+    public long[] Timeline => _timeline;
+
+    /// <summary>Status codes of the calls in the window, expected INVALID_ARGUMENT included.</summary>
+    public IReadOnlyDictionary<string, long> StatusCodes()
+    {
+        var d = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        for (var i = 0; i < _status.Length; i++)
+        {
+            var n = Interlocked.Read(ref _status[i]);
+            if (n > 0)
+            {
+                d[((StatusCode)i).ToString()] = n;
+            }
+        }
+
+        return d;
+    }
+
+    /// <summary>Calls that ended with a status other than OK, minus the INVALID_ARGUMENT the mix expects.</summary>
+    public long UnexpectedStatuses
+    {
+        get
+        {
+            long n = 0;
+            for (var i = 1; i < _status.Length; i++)
+            {
+                n += Interlocked.Read(ref _status[i]);
+            }
+
+            return n - ExpectedInvalid;
+        }
+    }
+
+    public bool InWindow(long startedAt) => startedAt >= MeasureStart && startedAt < MeasureEnd;
+
+    /// <summary>A unary call or a stream message answered.</summary>
+    public void Answered(long startedAt, int index, CheckResponse response)
+    {
+        var end = Stopwatch.GetTimestamp();
+        Tick(end, 1);
+        if (!InWindow(startedAt))
+        {
+            return;
+        }
+
+        Latency.RecordValue(Math.Max(1, end - startedAt));
+        Interlocked.Increment(ref _ops);
+        Interlocked.Increment(ref _checks);
+        Interlocked.Increment(ref _status[0]);
+        Verify(index, response);
+    }
+
+    /// <summary>A batch answered: one latency sample for the call, every item verified.</summary>
+    public void AnsweredBatch(long startedAt, int firstIndex, CheckBatchResponse response, int expectedCount)
+    {
+        var end = Stopwatch.GetTimestamp();
+        Tick(end, response.Responses.Count);
+        if (!InWindow(startedAt))
+        {
+            return;
+        }
+
+        Latency.RecordValue(Math.Max(1, end - startedAt));
+        Interlocked.Increment(ref _ops);
+        Interlocked.Add(ref _checks, response.Responses.Count);
+        Interlocked.Increment(ref _status[0]);
+        if (response.Responses.Count != expectedCount)
+        {
+            Interlocked.Add(ref _mismatches, Math.Abs(expectedCount - response.Responses.Count));
+            Sample($"batch answered {response.Responses.Count} items for {expectedCount}");
+        }
+
+        var n = Math.Min(expectedCount, response.Responses.Count);
+        for (var j = 0; j < n; j++)
+        {
+            Verify((firstIndex + j) % _mix.Length, response.Responses[j]);
+        }
+    }
+
+    /// <summary>A call failed with a status; INVALID_ARGUMENT naming the field of a malformed request is the expected answer.</summary>
+    public void Failed(long startedAt, int index, int checks, RpcException ex)
+    {
+        var end = Stopwatch.GetTimestamp();
+        Tick(end, checks);
+        if (!InWindow(startedAt))
+        {
+            return;
+        }
+
+        Latency.RecordValue(Math.Max(1, end - startedAt));
+        Interlocked.Increment(ref _ops);
+        Interlocked.Add(ref _checks, checks);
+        var code = (int)ex.StatusCode;
+        Interlocked.Increment(ref _status[code < _status.Length ? code : _status.Length - 1]);
+        if (checks != 1 || index < 0)
+        {
+            Sample($"{ex.StatusCode}: {ex.Status.Detail}");
+            return;
+        }
+
+        var e = _mix.Expected[index];
+        Interlocked.Increment(ref _categoryChecks[e.Category]);
+        if (_verify && e.IsInvalid && ex.StatusCode == StatusCode.InvalidArgument && ex.Status.Detail.StartsWith(e.InvalidField, StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _expectedInvalid);
+        }
+        else
+        {
+            Sample($"request {index} ({RequestMixFile.Categories[e.Category]} {Show(index)}): {ex.StatusCode} {ex.Status.Detail}");
+        }
+    }
+
+    private void Verify(int index, CheckResponse r)
+    {
+        var e = _mix.Expected[index];
+        Interlocked.Increment(ref _categoryChecks[e.Category]);
+        if (!_verify || e.Matches(r))
+        {
+            return;
+        }
+
+        // A unary malformed request answered OK is a mismatch too (it should have been INVALID_ARGUMENT).
+        Interlocked.Increment(ref _mismatches);
+        Sample($"request {index} ({RequestMixFile.Categories[e.Category]} {Show(index)}): expected {e.Describe()}, got {r.Verdict}/{r.EquipmentStatus}/{r.Reason} {r.Error}");
+    }
+
+    private string Show(int index)
+    {
+        var q = _mix.Requests[index];
+        return $"imei='{q.Imei}' msisdn='{q.Msisdn}' imsi='{q.Imsi}'";
+    }
+
+    private void Sample(string text)
+    {
+        if (_samples.Count < MaxSamples)
+        {
+            _samples.Enqueue(text);
+        }
+    }
+
+    private void Tick(long end, int checks)
+    {
+        Interlocked.Add(ref _allChecks, checks);
+        var second = (int)((end - Start) / Stopwatch.Frequency);
+        if ((uint)second < (uint)_timeline.Length)
+        {
+            Interlocked.Add(ref _timeline[second], checks);
+        }
+    }
+}

@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using HdrHistogram;
+using ImeiEir.LoadTest.Data;
+using ImeiEir.LoadTest.Load;
+
+namespace ImeiEir.LoadTest.Report;
+
+/// <summary>One point of the latency spectrum: the latency at or below which <see cref="Percentile"/> % of the calls finished.</summary>
+internal sealed record SpectrumPoint(double Percentile, double Us);
+
+internal sealed record LatencySummary(double P50, double P90, double P99, double P999, double Max, double Mean, long Count);
+
+/// <summary>The result of one <c>run</c>, as written to JSON (and read back by <c>summary</c>).</summary>
+internal sealed record RunReport
+{
+    public string Kind { get; init; } = "run";
+
+    public required string Label { get; init; }
+
+    public required string Target { get; init; }
+
+    public required string Api { get; init; }
+
+    public required string Model { get; init; }
+
+    public int Concurrency { get; init; }
+
+    public int Channels { get; init; }
+
+    public int BatchSize { get; init; }
+
+    public int Depth { get; init; }
+
+    public double Rate { get; init; }
+
+    public double WarmupSeconds { get; init; }
+
+    public double DurationSeconds { get; init; }
+
+    public bool Verified { get; init; }
+
+    public required string StartedAt { get; init; }
+
+    public long Calls { get; init; }
+
+    public long Checks { get; init; }
+
+    public double ChecksPerSecond { get; init; }
+
+    public double CallsPerSecond { get; init; }
+
+    /// <summary>Latency of one call (a whole batch for CheckBatch; one message for CheckStream), microseconds.</summary>
+    public required LatencySummary LatencyUs { get; init; }
+
+    public required IReadOnlyDictionary<string, long> StatusCodes { get; init; }
+
+    public long ExpectedInvalidArgument { get; init; }
+
+    public long UnexpectedStatuses { get; init; }
+
+    public long Mismatches { get; init; }
+
+    /// <summary>Unexpected statuses plus wrong answers: a wrong answer is an error.</summary>
+    public long Errors { get; init; }
+
+    public required IReadOnlyDictionary<string, long> ChecksByCategory { get; init; }
+
+    public required IReadOnlyList<string> ErrorSamples { get; init; }
+
+    public required IReadOnlyList<long> ChecksPerSecondTimeline { get; init; }
+
+    public required IReadOnlyList<SpectrumPoint> Spectrum { get; init; }
+
+    public static JsonSerializerOptions Json { get; } = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static RunReport From(LoadSettings s, Measurement m, DateTimeOffset startedAt)
+    {
+        var h = m.Latency;
+        var seconds = s.Duration.TotalSeconds;
+        double Us(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
+        var spectrum = new List<SpectrumPoint>();
+        if (h.TotalCount > 0)
+        {
+            foreach (var v in h.Percentiles(5))
+            {
+                spectrum.Add(new SpectrumPoint(Math.Round(v.Percentile, 5), Math.Round(Us(v.ValueIteratedTo), 1)));
+                if (v.Percentile >= 99.9999)
+                {
+                    break;
+                }
+            }
+        }
+
+        var categories = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        for (var i = 0; i < m.CategoryChecks.Count; i++)
+        {
+            if (m.CategoryChecks[i] > 0)
+            {
+                categories[RequestMixFile.Categories[i]] = m.CategoryChecks[i];
+            }
+        }
+
+        var unexpected = m.UnexpectedStatuses;
+        return new RunReport
+        {
+            Label = s.Label,
+            Target = s.Target,
+            Api = s.Api.ToString().ToLowerInvariant(),
+            Model = s.Model.ToString().ToLowerInvariant(),
+            Concurrency = s.Model == Load.Model.Closed ? s.Concurrency : 0,
+            Channels = s.Channels,
+            BatchSize = s.Api == Load.Api.Batch ? s.BatchSize : 0,
+            Depth = s.Api == Load.Api.Stream && s.Model == Load.Model.Closed ? s.Depth : 0,
+            Rate = s.Rate,
+            WarmupSeconds = s.Warmup.TotalSeconds,
+            DurationSeconds = seconds,
+            Verified = s.Verify,
+            StartedAt = startedAt.ToString("u", CultureInfo.InvariantCulture),
+            Calls = m.Ops,
+            Checks = m.Checks,
+            ChecksPerSecond = Math.Round(m.Checks / seconds, 1),
+            CallsPerSecond = Math.Round(m.Ops / seconds, 1),
+            LatencyUs = h.TotalCount == 0 ? new LatencySummary(0, 0, 0, 0, 0, 0, 0) : new LatencySummary(
+                Math.Round(Us(h.GetValueAtPercentile(50)), 1),
+                Math.Round(Us(h.GetValueAtPercentile(90)), 1),
+                Math.Round(Us(h.GetValueAtPercentile(99)), 1),
+                Math.Round(Us(h.GetValueAtPercentile(99.9)), 1),
+                Math.Round(Us(h.GetMaxValue()), 1),
+                Math.Round(h.GetMean() * 1_000_000.0 / Stopwatch.Frequency, 1),
+                h.TotalCount),
+            StatusCodes = m.StatusCodes(),
+            ExpectedInvalidArgument = m.ExpectedInvalid,
+            UnexpectedStatuses = unexpected,
+            Mismatches = m.Mismatches,
+            Errors = unexpected + m.Mismatches,
+            ChecksByCategory = categories,
+            ErrorSamples = m.MismatchSamples,
+            ChecksPerSecondTimeline = m.Timeline.Take((int)Math.Ceiling(s.Warmup.TotalSeconds + seconds) + 1).ToArray(),
+            Spectrum = spectrum,
+        };
+    }
+
+    public string OneLine() => string.Create(CultureInfo.InvariantCulture,
+        $"{Label}: {ChecksPerSecond:N0} checks/s ({CallsPerSecond:N0} calls/s); latency p50 {Fmt(LatencyUs.P50)}, p90 {Fmt(LatencyUs.P90)}, p99 {Fmt(LatencyUs.P99)}, p99.9 {Fmt(LatencyUs.P999)}, max {Fmt(LatencyUs.Max)}; " +
+        $"errors {Errors:N0} ({UnexpectedStatuses:N0} unexpected statuses, {Mismatches:N0} wrong answers), expected INVALID_ARGUMENT {ExpectedInvalidArgument:N0}");
+
+    /// <summary>Microseconds as "812 µs" or "1.24 ms".</summary>
+    public static string Fmt(double us) => us >= 1000
+        ? (us / 1000).ToString(us >= 100_000 ? "N0" : "0.00", CultureInfo.InvariantCulture) + " ms"
+        : us.ToString("N0", CultureInfo.InvariantCulture) + " µs";
+
+    public string ToMarkdown()
+    {
+        var sb = new StringBuilder();
+        var ic = CultureInfo.InvariantCulture;
+        sb.AppendLine(ic, $"# Load run `{Label}`");
+        sb.AppendLine();
+        sb.AppendLine(ic, $"- target `{Target}`, API `{Api}`, {Model} model, started {StartedAt}");
+        var shape = Model == "closed"
+            ? $"{Concurrency} concurrent {(Api == "stream" ? "streams" : "callers")}"
+            : string.Create(ic, $"arrival rate {Rate:N0} checks/s (latency from the intended send time)");
+        var extra = (BatchSize > 0 ? $", batch size {BatchSize}" : "") + (Depth > 0 ? $", {Depth} messages in flight per stream" : "");
+        sb.AppendLine(ic, $"- {shape}, {Channels} channel(s){extra}");
+        sb.AppendLine(ic, $"- warm-up {WarmupSeconds:0.#} s, measured {DurationSeconds:0.#} s; answers {(Verified ? "verified against the request mix" : "not verified (transport baseline)")}");
+        sb.AppendLine();
+        sb.AppendLine("| checks/s | calls/s | p50 | p90 | p99 | p99.9 | max | errors | wrong answers |");
+        sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine(ic, $"| {ChecksPerSecond:N0} | {CallsPerSecond:N0} | {Fmt(LatencyUs.P50)} | {Fmt(LatencyUs.P90)} | {Fmt(LatencyUs.P99)} | {Fmt(LatencyUs.P999)} | {Fmt(LatencyUs.Max)} | {Errors:N0} | {Mismatches:N0} |");
+        sb.AppendLine();
+        sb.AppendLine("Status codes: " + string.Join(", ", StatusCodes.Select(kv => $"{kv.Key} {kv.Value:N0}")) +
+            (ExpectedInvalidArgument > 0 ? $" (of which INVALID_ARGUMENT expected for malformed requests: {ExpectedInvalidArgument:N0})" : ""));
+        sb.AppendLine();
+        sb.AppendLine("Checks by category: " + string.Join(", ", ChecksByCategory.Select(kv => $"{kv.Key} {kv.Value:N0}")));
+        if (ErrorSamples.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("First errors:");
+            foreach (var e in ErrorSamples)
+            {
+                sb.AppendLine(ic, $"- `{e}`");
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    public void Write(string pathWithoutExtension, bool png)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(pathWithoutExtension))!);
+        File.WriteAllText(pathWithoutExtension + ".json", JsonSerializer.Serialize(this, Json));
+        File.WriteAllText(pathWithoutExtension + ".md", ToMarkdown() + (png ? $"\n![latency]({Path.GetFileName(pathWithoutExtension)}.png)\n" : ""));
+        if (png)
+        {
+            Charts.Latency([this], $"{Label}: latency by percentile", pathWithoutExtension + ".png");
+        }
+    }
+}

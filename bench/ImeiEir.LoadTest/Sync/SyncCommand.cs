@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text.Json;
+using ImeiEir.Contracts.V1;
+using ImeiEir.Core.Identifiers;
+using ImeiEir.LoadTest.Cli;
+
+namespace ImeiEir.LoadTest.Sync;
+
+/// <summary>
+/// <c>sync</c>: synthetic registry churn through <c>Apply</c>, for the sync-throughput figure while checks run.
+/// The churn never touches what the request mix asks about: new devices under reporting body 97 (the data set
+/// uses 35, 86, 01, 49; the mix's unknown IMEIs use 98), new IMSIs of MNC 03, numbers in the 996-3xx block the
+/// data set never assigns, bindings of IMEIs under body 95. So checks running meanwhile keep their expected answers.
+/// </summary>
+internal static class SyncCommand
+{
+    public const string Help = """
+        sync: push synthetic churn deltas through RegistrySync.Apply and report deltas/s acked.
+          --target URL           node
+          --key KEY              API key, role sync
+          --deltas N             how many (default 1000000): 50 % RegisterDevice, 30 % UpsertSubscriber, 20 % Bind
+          --batch N              deltas per batch (default 5000)
+          --window N             batches in flight (default 4)
+          --salt N               makes the generated ids unique per run (default: from the clock)
+          --json PATH            write the result
+        """;
+
+    public static async Task<int> RunAsync(Args a, CancellationToken ct)
+    {
+        var url = a.Required("target");
+        var key = a.Get("key", "");
+        var count = a.Long("deltas", 1_000_000);
+        var batch = a.Int("batch", 5_000);
+        var window = a.Int("window", 4);
+        var salt = a.Long("salt", DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100_000);
+        var json = a.Get("json", "");
+        a.EnsureAllRead();
+        using var target = new GrpcTarget(url, 1, key);
+        var result = await SyncPipeline.RunAsync(target, Churn(salt, count), count, batch, window, $"churn-{salt}-{batch}", "sync", ct);
+        Console.WriteLine($"sync: {result.Deltas:N0} deltas in {result.Seconds:F1} s = {result.DeltasPerSecond:N0} deltas/s acked; batch ack p50 {result.AckP50Ms:F1} ms, p99 {result.AckP99Ms:F1} ms");
+        foreach (var e in result.Errors)
+        {
+            Console.Error.WriteLine(e);
+        }
+
+        if (json.Length > 0)
+        {
+            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new { kind = "sync", batchSize = batch, window, result }, Report.RunReport.Json), ct);
+        }
+
+        return result.Errors.Count > 0 ? 1 : 0;
+    }
+
+    public static IEnumerable<Delta> Churn(long salt, long count)
+    {
+        for (long k = 0; k < count; k++)
+        {
+            var u = (salt * 1_000_000_000L) + k;
+            switch (k % 10)
+            {
+                case < 5:
+                    var register = new RegisterDevice { DeviceId = $"CH{salt}-{k}" };
+                    register.Imeis.Add(new ImeiKey(97_000_000_000_000L + (u % 1_000_000_000_000L)).ToString15());
+                    yield return new Delta { RegisterDevice = register };
+                    break;
+                case < 8:
+                    yield return new Delta
+                    {
+                        UpsertSubscriber = new UpsertSubscriber
+                        {
+                            Imsi = "43703" + (u % 10_000_000_000L).ToString("D10", CultureInfo.InvariantCulture),
+                            Msisdn = (996_300_000_000L + (u % 100_000_000L)).ToString(CultureInfo.InvariantCulture),
+                        },
+                    };
+                    break;
+                default:
+                    yield return new Delta
+                    {
+                        Bind = new Bind
+                        {
+                            Imei = new ImeiKey(95_000_000_000_000L + (u % 1_000_000_000_000L)).ToString(),
+                            Msisdn = (996_300_000_000L + ((u * 7) % 100_000_000L)).ToString(CultureInfo.InvariantCulture),
+                        },
+                    };
+                    break;
+            }
+        }
+    }
+}
