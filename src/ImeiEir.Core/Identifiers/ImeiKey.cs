@@ -144,7 +144,7 @@ public static class ImeiParser
 
         if (parsed.Form == ImeiForm.ImeiSv16)
         {
-            return ParseStatus.WrongLength;
+            return ParseStatus.ImeiSvNotAccepted;
         }
 
         if (parsed.CheckDigitPresent && !parsed.CheckDigitValid)

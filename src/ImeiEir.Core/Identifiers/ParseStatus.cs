@@ -12,6 +12,8 @@ public enum ParseStatus : byte
     LeadingZero,
     TooShort,
     TooLong,
+    /// <summary>An IMEISV where only an IMEI is accepted (registration).</summary>
+    ImeiSvNotAccepted,
 }
 
 /// <summary>Fixed texts for <see cref="ParseStatus"/>: no allocation on the failure path either.</summary>
@@ -25,6 +27,7 @@ public static class ParseStatusText
         ParseStatus.WrongLength => "must have 14, 15 (IMEI) or 16 (IMEISV) digits",
         ParseStatus.BadCheckDigit => "has a wrong check digit (Luhn)",
         ParseStatus.UnsupportedPeiType => "is a PEI type other than imei-/imeisv- (for example mac- or eui-), which is not supported",
+        ParseStatus.ImeiSvNotAccepted => "is an IMEISV (16 digits): register the IMEI, 14 digits or 15 with its check digit",
         _ => "is not a valid IMEI",
     };
 

@@ -95,8 +95,8 @@ public class ImeiParserTests
     [InlineData("490154203237510", ParseStatus.BadCheckDigit)]
     [InlineData("imei-490154203237517", ParseStatus.BadCheckDigit)]
     [InlineData("000000000000001", ParseStatus.BadCheckDigit)]
-    [InlineData("4901542032375107", ParseStatus.WrongLength)]       // IMEISV: a device is registered by IMEI
-    [InlineData("imeisv-4901542032375107", ParseStatus.WrongLength)]
+    [InlineData("4901542032375107", ParseStatus.ImeiSvNotAccepted)]  // IMEISV: a device is registered by IMEI
+    [InlineData("imeisv-4901542032375107", ParseStatus.ImeiSvNotAccepted)]
     [InlineData("", ParseStatus.Empty)]
     [InlineData("4901542032375", ParseStatus.WrongLength)]
     [InlineData("49015420323751x", ParseStatus.NotDigits)]

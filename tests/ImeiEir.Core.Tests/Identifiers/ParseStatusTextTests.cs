@@ -12,6 +12,7 @@ public class ParseStatusTextTests
         { ParseStatus.WrongLength, "14, 15" },
         { ParseStatus.BadCheckDigit, "check digit" },
         { ParseStatus.UnsupportedPeiType, "mac-" },
+        { ParseStatus.ImeiSvNotAccepted, "IMEISV" },
     };
 
     [Theory]
@@ -59,6 +60,14 @@ public class ParseStatusTextTests
 
         Assert.Contains(says, text, StringComparison.Ordinal);
         Assert.NotEqual(ParseStatusText.DescribeImsi(ParseStatus.Ok), text);
+    }
+
+    [Fact]
+    public void DescribeImei_ImeiSvRefusedByRegistration_DoesNotClaimSixteenDigitsAreFine()
+    {
+        var status = ImeiParser.TryParseForRegistration("4901542032375107", out _);
+
+        Assert.DoesNotContain("or 16", ParseStatusText.DescribeImei(status), StringComparison.Ordinal);
     }
 
     [Fact]

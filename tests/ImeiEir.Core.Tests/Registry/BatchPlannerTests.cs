@@ -81,7 +81,7 @@ public class BatchPlannerTests
     public static TheoryData<RegistryDelta, string> BadDeltas => new()
     {
         { new RegisterDeviceDelta("dev-1", [ImeiA, "490154203237519"]), "register_device.imeis[1] has a wrong check digit" },
-        { new RegisterDeviceDelta("dev-1", ["4901542032375107"]), "register_device.imeis[0] must have" },
+        { new RegisterDeviceDelta("dev-1", ["4901542032375107"]), "register_device.imeis[0] is an IMEISV" },
         { new RegisterDeviceDelta("dev-1", [ImeiA, "49015420323751"]), "register_device.imeis[1] repeats an IMEI" },
         { new RegisterDeviceDelta("dev-1", []), "register_device.imeis is empty" },
         { new RegisterDeviceDelta(" ", [ImeiA]), "register_device.device_id is empty" },
