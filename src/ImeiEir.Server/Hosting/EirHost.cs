@@ -1,6 +1,8 @@
 using ImeiEir.Core.Index;
 using ImeiEir.Core.Policy;
+using ImeiEir.Diameter;
 using ImeiEir.Server.Grpc;
+using ImeiEir.Server.N5gEir;
 using ImeiEir.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
@@ -12,7 +14,8 @@ public static partial class EirHost
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Content root = the binaries' folder, so appsettings.json is found whatever the working directory.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
         var config = builder.Configuration;
 
@@ -48,6 +51,7 @@ public static partial class EirHost
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ReplicatedIndex>()));
         services.AddSingleton<EirMetrics>();
+        services.AddDiameterS13(config); // listens only when Diameter:Listen is set
 
         services.AddGrpc(o =>
         {
@@ -89,6 +93,7 @@ public static partial class EirHost
 
         app.MapGrpcService<SelfServiceService>();
         app.MapGrpcService<RegistrySyncService>();
+        app.MapN5gEirEquipmentIdentityCheck();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
 

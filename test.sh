@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test. Installs what the tests need (redis-server) when it is missing; the tests start their own
+# private redis-server on free loopback ports and stop it after.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+  echo "installing redis-server..."
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get install -y redis-server >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y redis-server >/dev/null; }
+fi
+if ! command -v curl >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get install -y curl >/dev/null 2>&1 || true
+fi
+
+dotnet build ImeiEir.sln -c Release -warnaserror
+dotnet test ImeiEir.sln -c Release --no-build --logger "console;verbosity=normal" "$@"
