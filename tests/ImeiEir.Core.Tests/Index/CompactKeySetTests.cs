@@ -26,6 +26,10 @@ public class CompactKeySetTests
         ["consecutive runs"] = () => Runs(9 * Container, 20, 1000, 500),
         ["runs touching container borders"] = () => [.. Range(Container - 100, 200), .. Range((2 * Container) - 50, 100)],
         ["one long run"] = () => Range(11 * Container, 60000),
+        // Skewed containers: the interpolation guess lands far from the answer and the search must gallop.
+        ["skewed array"] = () => [.. Step(13 * Container, 2, 1000), .. Step((13 * Container) + 65000, 50, 10), (14 * Container) - 1],
+        ["skewed runs"] = () => [.. Runs(15 * Container, 300, 2, 3), .. Runs((15 * Container) + 60000, 5, 100, 900)],
+        ["runs of one and fifty"] = () => [.. Enumerable.Range(0, 200).SelectMany(i => i % 2 == 0 ? [(17 * Container) + (i * 100)] : Range((17 * Container) + (i * 100), 50))],
         ["large keys near 10^15"] = () => [.. Range(NearMax, 5000), .. Step(NearMax + (3 * Container), 17, 2000), NearMax + (50 * Container) + 65535],
         ["largest IMEI keys"] = () => Range(99_999_999_999_999 - 9999, 10000),
         ["largest long keys"] = () => [long.MaxValue - 2, long.MaxValue - 1, long.MaxValue],
@@ -97,6 +101,9 @@ public class CompactKeySetTests
     [InlineData("one long run", 0, 0, 1)]
     [InlineData("full container 0", 0, 0, 1)]
     [InlineData("container borders", 2, 0, 0)]
+    [InlineData("skewed array", 1, 0, 0)]
+    [InlineData("skewed runs", 0, 0, 1)]
+    [InlineData("runs of one and fifty", 0, 0, 1)]
     public void ContainerCounts_Shape_UsesTheCheapestEncoding(string shape, int arrays, int bitmaps, int runs)
     {
         var set = CompactKeySet.FromSorted(Shapes[shape]());

@@ -29,6 +29,23 @@ public class EirIndexTests
         Assert.True(fresh.IsLoaded);
     }
 
+    [Fact]
+    public void Replace_NotMarkedLoaded_SwapsTheDataButStaysNotReady()
+    {
+        var index = new EirIndex();
+
+        index.Replace(EirSnapshot.Build([1, 2], [], [], []), 10, At, markLoaded: false);
+
+        Assert.False(index.IsLoaded);
+        Assert.Equal(10, index.Current.Sequence);
+        Assert.Equal(2, index.Current.Counts.RegisteredImeis);
+        index.Apply(11, [Mutation.Register(3)], At);
+        Assert.False(index.IsLoaded);
+        index.Replace(EirSnapshot.Empty, 20, null, markLoaded: true);
+        Assert.True(index.IsLoaded);
+        Assert.False(index.Current.IsRegistered(1));
+    }
+
     [Theory]
     [InlineData(0, 2)]
     [InlineData(0, 0)]
