@@ -81,6 +81,22 @@ public class EirIndexTests
     }
 
     [Fact]
+    public void Apply_BatchFailingHalfway_PublishesNothing()
+    {
+        var index = NewIndex();
+        index.Apply(1, [Mutation.Register(1)], At);
+        var before = index.Current;
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => index.Apply(2, [Mutation.Register(2), Mutation.Unregister(1), new Mutation((MutationKind)99, 3)], At));
+
+        Assert.Same(before, index.Current);
+        Assert.True(index.Current.IsRegistered(1));
+        Assert.False(index.Current.IsRegistered(2));
+        Assert.Equal(1, index.Current.Counts.RegisteredImeis);
+        Assert.Equal(2, index.Apply(2, [Mutation.Register(2)], At).Counts.RegisteredImeis);
+    }
+
+    [Fact]
     public void Apply_OldView_NeverChangesAfterLaterBatches()
     {
         var index = NewIndex(Tiny);
