@@ -56,7 +56,8 @@ Console.WriteLine($"snapshot: {snapshot.Registered.Count:N0} registered, {snapsh
 
 var redisPort = FreePort();
 var redisDir = Directory.CreateTempSubdirectory("imeieir-hydration-").FullName;
-using var redis = Process.Start(new ProcessStartInfo("/usr/bin/redis-server", $"--port {redisPort} --bind 127.0.0.1 --dir {redisDir} --save \"\" --appendonly no --daemonize no") { RedirectStandardOutput = true })!;
+// The shipped configuration (deploy/redis/redis.conf: encodings, durability), on a private port and folder.
+using var redis = Process.Start(new ProcessStartInfo("/usr/bin/redis-server", $"{Path.Combine(root, "deploy/redis/redis.conf")} --port {redisPort} --dir {redisDir} --save \"\" --daemonize no") { RedirectStandardOutput = true })!;
 Process? node = null;
 try
 {
@@ -67,11 +68,31 @@ try
     await store.InitializeEpochAsync();
     using var mux = await ConnectionMultiplexer.ConnectAsync(config + ",allowAdmin=true");
     var before = await UsedMemoryAsync(mux);
-    await mux.GetDatabase().StringSetAsync("eir:seq", 1);
-    await store.WriteCheckpointAsync(snapshot, 1, "hydration-bench");
+
+    // Device records go through the real commit path (the registry's RegisterDevice), 10 000 devices a batch.
+    var epoch = (await store.GetHeadAsync()).Epoch!;
+    long sequence = 0;
+    long devices = 0;
+    foreach (var chunk in data.Devices().Chunk(10_000))
+    {
+        var plan = new ImeiEir.Core.Registry.BatchPlan();
+        foreach (var d in chunk)
+        {
+            plan.DevicesAdded.Add(new ImeiEir.Core.Registry.DeviceRecord(
+                "KG-" + d.Id.ToString("D9", CultureInfo.InvariantCulture), d.Imei2 >= 0 ? [d.Imei1, d.Imei2] : [d.Imei1]));
+        }
+
+        var result = await store.CommitAsync(sequence, epoch, $"devices-{sequence}", "bench", plan, DateTime.UtcNow.Ticks);
+        sequence = result.Sequence;
+        devices += chunk.Length;
+    }
+
+    var afterDevices = await UsedMemoryAsync(mux);
+    await store.WriteCheckpointAsync(snapshot, sequence, "hydration-bench");
     var after = await UsedMemoryAsync(mux);
     var records = snapshot.Registered.Count + snapshot.Bindings.RecordCount + snapshot.Subscribers.Count;
-    Console.WriteLine($"Redis: {(after - before) / 1e6:F1} MB for {records:N0} records = {(double)(after - before) / records:F2} bytes/record");
+    Console.WriteLine($"Redis devices: {(afterDevices - before) / 1e6:F1} MB for {devices:N0} devices = {(double)(afterDevices - before) / devices:F1} bytes/device (device and owner hashes, batch ids, log)");
+    Console.WriteLine($"Redis checkpoint: {(after - afterDevices) / 1e6:F1} MB for {records:N0} records = {(double)(after - afterDevices) / records:F2} bytes/record");
 
     var adminPort = FreePort();
     var psi = new ProcessStartInfo("dotnet", serverDll) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -112,9 +133,9 @@ try
     var rss = File.ReadAllLines($"/proc/{node.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
     var rssKb = long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     Console.WriteLine();
-    Console.WriteLine("| data set | time to ready (process start → /readyz 200) | node RSS | Redis memory | Redis bytes/record |");
-    Console.WriteLine("|---|---|---|---|---|");
-    Console.WriteLine($"| {snapshot.Registered.Count / 1e6:F1} M registered, {snapshot.Bindings.RecordCount / 1e6:F1} M bindings, {snapshot.Subscribers.Count / 1e6:F1} M subscribers | {ready.TotalSeconds:F2} s | {rssKb / 1024.0:F0} MiB | {(after - before) / 1048576.0:F1} MiB | {(double)(after - before) / records:F2} |");
+    Console.WriteLine("| data set | time to ready (process start → /readyz 200) | node RSS | Redis memory, all | Redis per record (checkpoint) | Redis per device (records) |");
+    Console.WriteLine("|---|---|---|---|---|---|");
+    Console.WriteLine($"| {devices / 1e6:F1} M devices, {snapshot.Registered.Count / 1e6:F1} M registered IMEIs, {snapshot.Bindings.RecordCount / 1e6:F1} M bindings, {snapshot.Subscribers.Count / 1e6:F1} M subscribers | {ready.TotalSeconds:F2} s | {rssKb / 1024.0:F0} MiB | {(after - before) / 1048576.0:F0} MiB | {(double)(after - afterDevices) / records:F2} B | {(double)(afterDevices - before) / devices:F0} B |");
     return 0;
 }
 finally

@@ -38,7 +38,8 @@ public readonly record struct StoreHead(string? Epoch, long Sequence);
 public sealed class RedisStore : IAsyncDisposable
 {
     private const int ChunkBytes = 4 << 20;
-    private const int DeviceBuckets = 16_384;
+    // 65 536 buckets: up to ~60 M devices keep every bucket within hash-max-listpack-entries 1024 (deploy/redis).
+    private const int DeviceBuckets = 65_536;
 
     // KEYS: 1 seq, 2 log, 3 batch id, 4 epoch, 5.. record keys. ARGV: 1 expected seq, 2 content hash, 3 ticks,
     // 4 batch id, 5 mutations, 6 batch id ttl (s), 7 epoch, 8 record op count, then (op, key index, field, value)
@@ -505,9 +506,10 @@ public sealed class RedisStore : IAsyncDisposable
     private string DeviceKey(string deviceId)
         => "dev:" + ((int)(XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(deviceId)) % DeviceBuckets)).ToString(CultureInfo.InvariantCulture);
 
-    private static string OwnerKey(long imei) => "own:" + (imei >>> 16).ToString(CultureInfo.InvariantCulture);
+    // 1 024 IMEIs a bucket: a bucket of a dense TAC range stays within hash-max-listpack-entries (deploy/redis).
+    private static string OwnerKey(long imei) => "own:" + (imei >>> 10).ToString(CultureInfo.InvariantCulture);
 
-    private static RedisValue OwnerField(long imei) => (long)(ushort)imei;
+    private static RedisValue OwnerField(long imei) => imei & 1023;
 
     private static string GraceKey(SubscriberKey subscriber) => "grace:" + subscriber.Value.ToString(CultureInfo.InvariantCulture);
 

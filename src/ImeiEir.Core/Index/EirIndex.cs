@@ -69,9 +69,17 @@ public sealed class EirIndex
 
             var recent = view.Recent.Clone();
             var counts = view.Counts;
+            var editing = new Dictionary<long, SortedSet<BindingRecord>>();
             foreach (ref readonly var m in mutations)
             {
-                counts = ApplyOne(view, recent, in m, counts);
+                counts = ApplyOne(view, recent, editing, in m, counts);
+            }
+
+            // Bindings were edited in sorted sets (a batch adding thousands of records to one clone IMEI stays
+            // O(n log n)); they become immutable lists once, here.
+            foreach (var (imei, set) in editing)
+            {
+                recent.Bindings[imei] = set.Count == 0 ? BindingList.None : new BindingList([.. set]);
             }
 
             var snapshot = view.Snapshot;
@@ -116,7 +124,7 @@ public sealed class EirIndex
 
     // Reads go through 'view' (the published version) and 'recent' (this batch's own changes so far), so a
     // batch that touches the same key twice sees its own first change.
-    private static EirCounts ApplyOne(EirView view, Overlay recent, in Mutation m, EirCounts c)
+    private static EirCounts ApplyOne(EirView view, Overlay recent, Dictionary<long, SortedSet<BindingRecord>> editing, in Mutation m, EirCounts c)
     {
         switch (m.Kind)
         {
@@ -141,11 +149,15 @@ public sealed class EirIndex
             case MutationKind.AddBinding:
             case MutationKind.RemoveBinding:
             {
-                var list = recent.Bindings.TryGetValue(m.Imei, out var l) ? l : view.GetBindingList(m.Imei);
+                if (!editing.TryGetValue(m.Imei, out var set))
+                {
+                    set = new SortedSet<BindingRecord>(recent.Bindings.TryGetValue(m.Imei, out var l) ? l.Records : view.GetBindingList(m.Imei).Records);
+                    editing[m.Imei] = set;
+                }
+
                 var record = new BindingRecord(m.Msisdn, m.Imsi);
-                var next = m.Kind == MutationKind.AddBinding ? list.With(record) : list.Without(record);
-                recent.Bindings[m.Imei] = next;
-                return c with { Bindings = c.Bindings + (next.Records.Length - list.Records.Length) };
+                var changed = m.Kind == MutationKind.AddBinding ? set.Add(record) : set.Remove(record);
+                return changed ? c with { Bindings = c.Bindings + (m.Kind == MutationKind.AddBinding ? 1 : -1) } : c;
             }
 
             case MutationKind.SetSubscriber:

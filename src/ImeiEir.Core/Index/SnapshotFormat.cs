@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 
 namespace ImeiEir.Core.Index;
@@ -154,7 +153,7 @@ public static class SnapshotFormat
 
     private sealed class VarintReader(Stream input)
     {
-        private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+        private readonly byte[] _buffer = new byte[1 << 16];
         private int _pos;
         private int _end;
 

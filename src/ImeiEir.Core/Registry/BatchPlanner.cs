@@ -162,7 +162,7 @@ public sealed class BatchPlanner
             return error;
         }
 
-        if (Array.BinarySearch(s.Bindings(imei).Records, new BindingRecord(msisdn, imsi)) < 0)
+        if (!s.HasBinding(imei, new BindingRecord(msisdn, imsi)))
         {
             return "unbind: no binding of this imei, msisdn and imsi exists";
         }
@@ -270,7 +270,7 @@ public sealed class BatchPlanner
                 return "switch_number.imei " + Describe(status);
             }
 
-            if (!new BindingsView(s.Bindings(imei.Key.Value).Records, null).HasMsisdn(previous.Value))
+            if (!s.HasMsisdn(imei.Key.Value, previous.Value))
             {
                 return "switch_number.imei is not bound to previous_msisdn";
             }
@@ -285,7 +285,7 @@ public sealed class BatchPlanner
         {
             var since = nowTicks - _options.GraceMarkRetention.Ticks;
             imeis = [.. marks.ImeisSeenWith(SubscriberKey.FromMsisdn(next.Value), since)
-                .Where(i => new BindingsView(s.Bindings(i).Records, null).HasMsisdn(previous.Value))];
+                .Where(i => s.HasMsisdn(i, previous.Value))];
             if (imeis.Count == 0)
             {
                 return "switch_number: no IMEI bound to previous_msisdn was used with new_msisdn";
@@ -294,7 +294,7 @@ public sealed class BatchPlanner
 
         foreach (var imei in imeis)
         {
-            foreach (var r in s.Bindings(imei).Records)
+            foreach (var r in s.Bindings(imei).ToArray())
             {
                 if (r.Msisdn == previous.Value)
                 {
@@ -372,7 +372,7 @@ public sealed class BatchPlanner
         private readonly EirView _view;
         private readonly IDeviceDirectory _devices;
         private readonly Dictionary<long, bool> _stolen = [];
-        private readonly Dictionary<long, BindingList> _bindings = [];
+        private readonly Dictionary<long, SortedSet<BindingRecord>> _bindings = [];
         private readonly Dictionary<long, long> _subscribers = [];
         private readonly Dictionary<string, long[]?> _deviceChanges = new(StringComparer.Ordinal);
         private readonly Dictionary<long, string?> _ownerChanges = [];
@@ -427,7 +427,31 @@ public sealed class BatchPlanner
 
         public bool HasSubscriber(long imsi) => _subscribers.TryGetValue(imsi, out var v) ? v != 0 : _view.TryGetMsisdn(imsi, out _);
 
-        public BindingList Bindings(long imei) => _bindings.TryGetValue(imei, out var l) ? l : _view.GetBindingList(imei);
+        /// <summary>The IMEI's records as this batch has changed them (edited in a sorted set: O(log n) a change).</summary>
+        public SortedSet<BindingRecord> Bindings(long imei)
+        {
+            if (!_bindings.TryGetValue(imei, out var set))
+            {
+                set = new SortedSet<BindingRecord>(_view.GetBindingList(imei).Records);
+                _bindings[imei] = set;
+            }
+
+            return set;
+        }
+
+        public bool HasBinding(long imei, BindingRecord record)
+            => _bindings.TryGetValue(imei, out var set) ? set.Contains(record) : Array.BinarySearch(_view.GetBindingList(imei).Records, record) >= 0;
+
+        public bool HasMsisdn(long imei, long msisdn)
+        {
+            if (_bindings.TryGetValue(imei, out var set))
+            {
+                return set.GetViewBetween(new BindingRecord(msisdn, long.MinValue), new BindingRecord(msisdn, long.MaxValue)).Count > 0;
+            }
+
+            var list = _view.GetBindingList(imei);
+            return new BindingsView(list.Records, list.SortedImsis).HasMsisdn(msisdn);
+        }
 
         public void Apply(BatchPlan plan, Mutation m)
         {
@@ -436,8 +460,8 @@ public sealed class BatchPlanner
             {
                 case MutationKind.AddStolen: _stolen[m.Imei] = true; break;
                 case MutationKind.RemoveStolen: _stolen[m.Imei] = false; break;
-                case MutationKind.AddBinding: _bindings[m.Imei] = Bindings(m.Imei).With(new BindingRecord(m.Msisdn, m.Imsi)); break;
-                case MutationKind.RemoveBinding: _bindings[m.Imei] = Bindings(m.Imei).Without(new BindingRecord(m.Msisdn, m.Imsi)); break;
+                case MutationKind.AddBinding: Bindings(m.Imei).Add(new BindingRecord(m.Msisdn, m.Imsi)); break;
+                case MutationKind.RemoveBinding: Bindings(m.Imei).Remove(new BindingRecord(m.Msisdn, m.Imsi)); break;
                 case MutationKind.SetSubscriber: _subscribers[m.Imsi] = m.Msisdn; break;
                 case MutationKind.RemoveSubscriber: _subscribers[m.Imsi] = 0; break;
                 default: break;
