@@ -9,8 +9,11 @@ namespace ImeiEir.Benchmarks;
 /// with the 10 M data set (registered, stolen, bindings, subscribers). Includes the overlay folds and the
 /// compactions the index decides to run, as a sync stream would trigger them. Op/s is mutations per second.
 /// Mix: 60 % new registrations (near registered SNRs), 10 % unregistrations, 15 % new bindings, 5 % unbindings,
-/// 5 % stolen reports, 5 % subscriber map updates.
+/// 5 % stolen reports, 5 % subscriber map updates. One invocation takes seconds (compactions of the 10 M snapshot
+/// included), so 1 warm-up and 3 iterations.
 /// </summary>
+[WarmupCount(1)]
+[IterationCount(3)]
 public class ApplyBenchmarks
 {
     public const int MutationCount = 1_000_000;

@@ -26,7 +26,7 @@ public sealed class BenchConfig : ManualConfig
     {
         var fast = Environment.GetEnvironmentVariable(FastVariable) is { Length: > 0 };
         var job = Job.Default
-            .WithToolchain(InProcessEmitToolchain.Instance)
+            .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromHours(1), logOutput: true))
             .WithLaunchCount(1)
             .WithWarmupCount(fast ? 1 : 3)
             .WithIterationCount(fast ? 3 : 7)

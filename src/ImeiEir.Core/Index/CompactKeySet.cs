@@ -14,9 +14,10 @@ namespace ImeiEir.Core.Index;
 /// <item>runs: a 16-bit start and a 16-bit rank (keys before it in the container) per run of consecutive keys,
 /// 4 bytes a run as in Roaring; a run's length is the next run's rank minus its own.</item>
 /// </list>
-/// Unlike a Roaring bitmap the container directory is an open-addressing hash table, so finding a container
-/// costs one probe instead of a binary search, and array containers are searched by interpolation (lows of one
-/// TAC range are close to uniform), which lands within a cache line of the answer.
+/// Unlike a Roaring bitmap the container directory is an open-addressing hash table holding the 32-byte container
+/// headers themselves (load factor 0.8, linear probing), so finding a container costs one probe, usually one cache
+/// line, instead of a binary search or a pointer chase; array and run containers are searched by interpolation
+/// (lows of one shipment lot are close to uniform), which lands within a cache line of the answer.
 /// </summary>
 public sealed class CompactKeySet
 {
@@ -25,24 +26,24 @@ public sealed class CompactKeySet
     private const int BlocksPerBitmap = BitmapWords / BlockWords;
     private const int ArrayMax = 4096;              // an array above this is larger than a bitmap
 
-    internal enum Kind : byte { Array, Bitmap, Runs }
+    internal enum Kind : byte { Empty, Array, Bitmap, Runs }
 
-    [StructLayout(LayoutKind.Auto)]
+    // 32 bytes, so two headers share a cache line and none straddles two.
+    [StructLayout(LayoutKind.Sequential, Pack = 1, Size = 32)]
     internal struct Container
     {
         public long High;
-        public int Start;       // array: index in _lows; bitmap: word index in _bits; runs: index of its first pair in _runs
-        public int Length;      // array: keys; bitmap: unused; runs: number of runs
-        public int Keys;        // keys in this container
         public long Rank;       // keys in all earlier containers
+        public int Start;       // array: index in _lows; bitmap: word index in _bits; runs: index of its first pair in _runs
+        public int Keys;        // keys in this container (array: its length)
         public ushort First;    // array: first low; runs: first run start (kept here: the search needs both ends
         public ushort Last;     // array: last low; runs: last run start   before its first load of the data)
-        public Kind Kind;
+        public ushort RunCount; // runs: number of runs (at most 32 768)
+        public Kind Kind;       // Empty: a free slot of the table
     }
 
-    private readonly Container[] _containers;
-    private readonly int[] _slots;                  // container index + 1, 0 = empty
-    private readonly int _slotShift;
+    private readonly Container[] _table;            // open addressing by High, linear probing, ~20 % free
+    private readonly int[] _order;                  // table positions in ascending High order (enumeration)
     private readonly ushort[] _lows;
     private readonly ulong[] _bits;
     private readonly ushort[] _blockRanks;          // per bitmap, keys before each 8-word block
@@ -55,7 +56,7 @@ public sealed class CompactKeySet
 
     /// <summary>Bytes held by this set's arrays (the managed heap it pins).</summary>
     public long MemoryBytes =>
-        ((long)_containers.Length * Unsafe.SizeOf<Container>()) + ((long)_slots.Length * 4) + ((long)_lows.Length * 2) +
+        ((long)_table.Length * Unsafe.SizeOf<Container>()) + ((long)_order.Length * 4) + ((long)_lows.Length * 2) +
         ((long)_bits.Length * 8) + ((long)_blockRanks.Length * 2) + ((long)_runs.Length * 2);
 
     /// <summary>Counts of containers by encoding, for diagnostics and benchmarks.</summary>
@@ -64,13 +65,13 @@ public sealed class CompactKeySet
         get
         {
             int a = 0, b = 0, r = 0;
-            foreach (ref readonly var c in _containers.AsSpan())
+            foreach (ref readonly var c in _table.AsSpan())
             {
                 switch (c.Kind)
                 {
                     case Kind.Array: a++; break;
                     case Kind.Bitmap: b++; break;
-                    default: r++; break;
+                    case Kind.Runs: r++; break;
                 }
             }
 
@@ -80,27 +81,28 @@ public sealed class CompactKeySet
 
     private CompactKeySet(Builder b)
     {
-        _containers = [.. b.Containers];
         _lows = [.. b.Lows];
         _bits = [.. b.Bits];
         _blockRanks = [.. b.BlockRanks];
         _runs = [.. b.Runs];
         Count = b.Count;
 
-        // Load factor at most 1/2: probes stay short and the table is still tiny next to the data.
-        var slotCount = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, _containers.Length * 2));
-        _slots = new int[slotCount];
-        _slotShift = 64 - BitOperations.Log2((uint)slotCount);
-        var mask = slotCount - 1;
-        for (var i = 0; i < _containers.Length; i++)
+        // Load factor 0.8 with any table size (not a power of two: that would waste up to half of it): the
+        // headers replace the former index table, so the whole directory costs about what the headers alone did.
+        // At least one slot stays free, so a probe for a missing key always ends.
+        var containers = b.Containers;
+        _table = new Container[Math.Max(containers.Count + 1, (int)Math.Ceiling(containers.Count / 0.8))];
+        _order = new int[containers.Count];
+        for (var i = 0; i < containers.Count; i++)
         {
-            var slot = Hash(_containers[i].High);
-            while (_slots[slot] != 0)
+            var slot = Slot(containers[i].High);
+            while (_table[slot].Kind != Kind.Empty)
             {
-                slot = (slot + 1) & mask;
+                slot = slot + 1 == _table.Length ? 0 : slot + 1;
             }
 
-            _slots[slot] = i + 1;
+            _table[slot] = containers[i];
+            _order[i] = slot;
         }
     }
 
@@ -138,8 +140,9 @@ public sealed class CompactKeySet
         return b.Build();
     }
 
+    /// <summary>Fibonacci hash of the high part, mapped onto the table by multiply-shift (no modulo).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Hash(long high) => (int)((ulong)(high * unchecked((long)0x9E3779B97F4A7C15UL)) >> _slotShift);
+    private int Slot(long high) => (int)(((ulong)(uint)((ulong)(high * unchecked((long)0x9E3779B97F4A7C15UL)) >> 32) * (ulong)(uint)_table.Length) >> 32);
 
     /// <summary>Whether the key is in the set.</summary>
     /// <remarks>
@@ -153,33 +156,15 @@ public sealed class CompactKeySet
             return false;
         }
 
-        var high = key >>> 16;
+        ref var c = ref FindContainer(key >>> 16);
         var low = (ushort)key;
-        var slots = _slots;
-        var mask = slots.Length - 1;
-        var slot = Hash(high);
-        while (true)
+        return c.Kind switch
         {
-            // Bounds checks elided: slot is masked to the power-of-two table length.
-            var ci = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(slots), slot);
-            if (ci == 0)
-            {
-                return false;
-            }
-
-            ref var c = ref _containers[ci - 1];
-            if (c.High == high)
-            {
-                return c.Kind switch
-                {
-                    Kind.Array => SearchArray(_lows.AsSpan(c.Start, c.Length), low, c.First, c.Last) >= 0,
-                    Kind.Bitmap => (_bits[c.Start + (low >> 6)] & (1UL << low)) != 0,
-                    _ => FindRun(ref c, low) >= 0,
-                };
-            }
-
-            slot = (slot + 1) & mask;
-        }
+            Kind.Empty => false,
+            Kind.Array => SearchArray(_lows.AsSpan(c.Start, c.Keys), low, c.First, c.Last) >= 0,
+            Kind.Bitmap => (_bits[c.Start + (low >> 6)] & (1UL << low)) != 0,
+            _ => FindRun(ref c, low) >= 0,
+        };
     }
 
     /// <summary>Whether the key is in the set and, if so, its position among all keys in ascending order.</summary>
@@ -191,33 +176,32 @@ public sealed class CompactKeySet
             return false;
         }
 
-        var high = key >>> 16;
-        var low = (ushort)key;
-        var slots = _slots;
-        var mask = slots.Length - 1;
-        var slot = Hash(high);
+        ref var c = ref FindContainer(key >>> 16);
+        if (c.Kind != Kind.Empty && ContainerRank(ref c, (ushort)key, out var inner))
+        {
+            rank = c.Rank + inner;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>The header of the container for <paramref name="high"/>, or a free slot (Kind.Empty) when there is none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref Container FindContainer(long high)
+    {
+        var table = _table;
+        var slot = Slot(high);
         while (true)
         {
-            // Bounds checks elided: slot is masked to the power-of-two table length.
-            var ci = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(slots), slot);
-            if (ci == 0)
+            // Bounds check elided: Slot() is below the table length and the probe wraps at it.
+            ref var c = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(table), slot);
+            if (c.High == high || c.Kind == Kind.Empty)
             {
-                return false;
+                return ref c;
             }
 
-            ref var c = ref _containers[ci - 1];
-            if (c.High == high)
-            {
-                if (ContainerRank(ref c, low, out var inner))
-                {
-                    rank = c.Rank + inner;
-                    return true;
-                }
-
-                return false;
-            }
-
-            slot = (slot + 1) & mask;
+            slot = slot + 1 == table.Length ? 0 : slot + 1;
         }
     }
 
@@ -226,7 +210,7 @@ public sealed class CompactKeySet
         switch (c.Kind)
         {
             case Kind.Array:
-                rank = SearchArray(_lows.AsSpan(c.Start, c.Length), low, c.First, c.Last);
+                rank = SearchArray(_lows.AsSpan(c.Start, c.Keys), low, c.First, c.Last);
                 return rank >= 0;
             case Kind.Bitmap:
             {
@@ -280,8 +264,8 @@ public sealed class CompactKeySet
             return -1;
         }
 
-        var runs = _runs.AsSpan(c.Start, 2 * c.Length);
-        var n = c.Length;
+        var n = (int)c.RunCount;
+        var runs = _runs.AsSpan(c.Start, 2 * n);
         int found;
         var last = c.Last;
         if (low >= last)
@@ -417,14 +401,14 @@ public sealed class CompactKeySet
     /// <summary>All keys in ascending order (for compaction and snapshots; allocates an enumerator).</summary>
     public IEnumerable<long> Keys()
     {
-        for (var ci = 0; ci < _containers.Length; ci++)
+        foreach (var position in _order)
         {
-            var c = _containers[ci];
+            var c = _table[position];
             var basis = c.High << 16;
             switch (c.Kind)
             {
                 case Kind.Array:
-                    for (var i = 0; i < c.Length; i++)
+                    for (var i = 0; i < c.Keys; i++)
                     {
                         yield return basis | _lows[c.Start + i];
                     }
@@ -444,10 +428,10 @@ public sealed class CompactKeySet
 
                     break;
                 default:
-                    for (var r = 0; r < c.Length; r++)
+                    for (var r = 0; r < c.RunCount; r++)
                     {
                         var s = _runs[c.Start + (2 * r)];
-                        var len = (r + 1 < c.Length ? _runs[c.Start + (2 * r) + 3] : c.Keys) - _runs[c.Start + (2 * r) + 1];
+                        var len = (r + 1 < c.RunCount ? _runs[c.Start + (2 * r) + 3] : c.Keys) - _runs[c.Start + (2 * r) + 1];
                         for (var i = 0; i < len; i++)
                         {
                             yield return basis | (long)(s + i);
@@ -524,7 +508,7 @@ public sealed class CompactKeySet
             {
                 c.Kind = Kind.Runs;
                 c.Start = Runs.Count;
-                c.Length = runs;
+                c.RunCount = (ushort)runs;  // runs * 4 < keys * 2 <= 131 072, so runs < 32 768
                 var i = 0;
                 while (i < lows.Length)
                 {
@@ -544,14 +528,12 @@ public sealed class CompactKeySet
             {
                 c.Kind = Kind.Array;
                 c.Start = Lows.Count;
-                c.Length = lows.Length;
                 Lows.AddRange(lows);
             }
             else
             {
                 c.Kind = Kind.Bitmap;
                 c.Start = Bits.Count;
-                c.Length = lows.Length;
                 Span<ulong> words = new ulong[BitmapWords];
                 foreach (var l in lows)
                 {
