@@ -38,7 +38,7 @@ public sealed class TestNode : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<TestNode> StartAsync(string redisConfiguration, IDictionary<string, string?>? settings = null, bool waitReady = true)
+    public static async Task<TestNode> StartAsync(string redisConfiguration, IDictionary<string, string?>? settings = null, bool waitReady = true, bool withClients = true)
     {
         var grpcPort = RedisServer.FreePort();
         var adminPort = RedisServer.FreePort();
@@ -52,10 +52,13 @@ public sealed class TestNode : IAsyncDisposable
             ["Redis:FollowPollInterval"] = "00:00:00.200",
             ["Auth:Enabled"] = "true",
         };
-        AddClient(config, 0, "core", CheckKey, Roles.Check);
-        AddClient(config, 1, "registry", SyncKey, Roles.Sync);
-        AddClient(config, 2, "ussd", SelfServiceKey, Roles.SelfService);
-        AddClient(config, 3, "ops", AllKey, Roles.Check, Roles.Sync, Roles.SelfService);
+        if (withClients)
+        {
+            AddClient(config, 0, "core", CheckKey, Roles.Check);
+            AddClient(config, 1, "registry", SyncKey, Roles.Sync);
+            AddClient(config, 2, "ussd", SelfServiceKey, Roles.SelfService);
+            AddClient(config, 3, "ops", AllKey, Roles.Check, Roles.Sync, Roles.SelfService);
+        }
         foreach (var kv in settings ?? new Dictionary<string, string?>())
         {
             config[kv.Key] = kv.Value;

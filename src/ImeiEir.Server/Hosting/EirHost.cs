@@ -80,6 +80,8 @@ public static partial class EirHost
             Log.NoClients(log);
         }
 
+        // Routing first, so the guard decides on the endpoint that will run, not on the spelling of the path.
+        app.UseRouting();
         app.UseMiddleware<EndpointGuard>();
         if (config.GetValue("Benchmark:NoopCheck", false))
         {

@@ -1,11 +1,12 @@
+using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.Primitives;
 
 namespace ImeiEir.Server.Hosting;
 
 /// <summary>
-/// One middleware in front of every route: each route answers only on its own Kestrel endpoint (Admin routes on
-/// the Admin port, APIs on the Grpc port), and API calls need a key with the API's role. Health and reflection
-/// answer without a key (load balancers and tools probe them).
+/// One middleware between routing and the endpoints: each route answers only on its own Kestrel endpoint (Admin
+/// routes on the Admin port, APIs on the Grpc port), and API calls need a key with the role of the endpoint routing
+/// chose. Health and reflection answer without a key (load balancers and tools probe them).
 /// </summary>
 internal sealed class EndpointGuard
 {
@@ -25,20 +26,31 @@ internal sealed class EndpointGuard
     public static bool IsAdminPath(PathString path)
         => path.StartsWithSegments("/metrics") || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz");
 
-    public static string? RoleFor(PathString path)
+    /// <summary>
+    /// The role an endpoint needs, from the endpoint routing matched (not from the raw path: routing matches paths
+    /// case-insensitively, so a string comparison on the path could be bypassed with another spelling).
+    /// </summary>
+    public static string? RoleFor(Endpoint? endpoint)
     {
-        var p = path.Value ?? "";
-        if (p.StartsWith("/imeieir.v1.EquipmentCheck/", StringComparison.Ordinal) || p.StartsWith("/n5g-eir-eic/", StringComparison.Ordinal))
+        if (endpoint is null)
         {
-            return Roles.Check;
+            return null;
         }
 
-        if (p.StartsWith("/imeieir.v1.SelfService/", StringComparison.Ordinal))
+        if (endpoint.Metadata.GetMetadata<GrpcMethodMetadata>() is { } grpc)
         {
-            return Roles.SelfService;
+            return grpc.Method.ServiceName switch
+            {
+                "imeieir.v1.EquipmentCheck" => Roles.Check,
+                "imeieir.v1.SelfService" => Roles.SelfService,
+                "imeieir.v1.RegistrySync" => Roles.Sync,
+                _ => null, // health, reflection: open to probes and tools
+            };
         }
 
-        return p.StartsWith("/imeieir.v1.RegistrySync/", StringComparison.Ordinal) ? Roles.Sync : null;
+        return endpoint is RouteEndpoint route && route.RoutePattern.RawText?.StartsWith("/n5g-eir-eic/", StringComparison.OrdinalIgnoreCase) == true
+            ? Roles.Check
+            : null;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -56,7 +68,7 @@ internal sealed class EndpointGuard
             return _next(context);
         }
 
-        var role = RoleFor(context.Request.Path);
+        var role = RoleFor(context.GetEndpoint());
         if (role is null)
         {
             return _next(context);
