@@ -15,6 +15,7 @@ const string Usage = """
       sync          synthetic churn deltas through Apply (sync throughput while checks run)
       propagation   ack on node A -> same answer on node B, p50/p99 over many changes
       summary       aggregate the reports of a bench/run.sh run into summary.md/json and charts
+      grpc-frame    write one CheckRequest as a gRPC-framed body (5-byte prefix) for h2load
       free-port     print a free loopback TCP port
     """;
 
@@ -61,6 +62,7 @@ try
         "propagation" => await PropagationCommand.RunAsync(a, cts.Token),
         "summary" => await SummaryCommand.RunAsync(a),
         "free-port" => FreePort(),
+        "grpc-frame" => GrpcFrame(a),
         _ => throw new ArgumentException($"unknown command '{command}'\n{Usage}"),
     };
 }
@@ -80,5 +82,24 @@ static int FreePort()
     using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
     l.Start();
     Console.WriteLine(((System.Net.IPEndPoint)l.LocalEndpoint).Port);
+    return 0;
+}
+
+// h2load sends the same body on every request: a gRPC message is a 0 (uncompressed) flag byte, a 4-byte
+// big-endian length, then the serialized message.
+static int GrpcFrame(Args a)
+{
+    var mix = RequestMixFile.Read(a.Required("mix"));
+    var category = a.Get("category", "Registered");
+    var output = a.Required("out");
+    a.EnsureAllRead();
+    var index = Array.FindIndex(mix.Expected, e => RequestMixFile.Categories[e.Category] == category);
+    var request = mix.Requests[Math.Max(0, index)];
+    var body = Google.Protobuf.MessageExtensions.ToByteArray(request);
+    var framed = new byte[5 + body.Length];
+    System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(framed.AsSpan(1), (uint)body.Length);
+    body.CopyTo(framed, 5);
+    File.WriteAllBytes(output, framed);
+    Console.WriteLine($"{output}: {framed.Length} bytes (imei '{request.Imei}', msisdn '{request.Msisdn}', imsi '{request.Imsi}')");
     return 0;
 }

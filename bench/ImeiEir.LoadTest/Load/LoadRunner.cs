@@ -35,9 +35,20 @@ internal sealed class LoadRunner
     public async Task<Measurement> RunAsync(CancellationToken ct)
     {
         // Connect every channel first, so connection set-up is not in the warm-up's first latencies.
-        for (var c = 0; c < _target.Count; c++)
+        using (var connect = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
-            await _target[c].ConnectAsync(ct);
+            connect.CancelAfter(TimeSpan.FromSeconds(10));
+            try
+            {
+                for (var c = 0; c < _target.Count; c++)
+                {
+                    await _target[c].ConnectAsync(connect.Token);
+                }
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new ArgumentException($"cannot connect to {_target.Address} within 10 s (is the node up?)");
+            }
         }
 
         var start = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 10);
@@ -205,13 +216,17 @@ internal sealed class LoadRunner
                 }
 
                 Interlocked.Increment(ref _inFlight);
+                // The pacer only hands work over (a thread-pool item is ~100 ns): starting a gRPC call costs tens of
+                // microseconds, and on a busy machine one thread doing that would fall behind the schedule.
                 switch (_s.Api)
                 {
                     case Api.Check:
-                        _ = FireUnaryAsync(client, options, NextIndex(), due, m);
+                        var i = NextIndex();
+                        ThreadPool.UnsafeQueueUserWorkItem(_ => _ = FireUnaryAsync(client, options, i, due, m), null);
                         break;
                     case Api.Batch:
-                        _ = FireBatchAsync(client, options, (int)((ulong)Interlocked.Increment(ref _next) % (ulong)_batches.Length), due, m);
+                        var k = (int)((ulong)Interlocked.Increment(ref _next) % (ulong)_batches.Length);
+                        ThreadPool.UnsafeQueueUserWorkItem(_ => _ = FireBatchAsync(client, options, k, due, m), null);
                         break;
                     default:
                         streams[pacer]!.Post(NextIndex(), due, () => Interlocked.Decrement(ref _inFlight));

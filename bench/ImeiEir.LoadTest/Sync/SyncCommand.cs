@@ -21,6 +21,7 @@ internal static class SyncCommand
           --deltas N             how many (default 1000000): 50 % RegisterDevice, 30 % UpsertSubscriber, 20 % Bind
           --batch N              deltas per batch (default 5000)
           --window N             batches in flight (default 4)
+          --for D                stop sending after this long (e.g. 25s), then wait for the acks (default: send all)
           --salt N               makes the generated ids unique per run (default: from the clock)
           --json PATH            write the result
         """;
@@ -32,11 +33,19 @@ internal static class SyncCommand
         var count = a.Long("deltas", 1_000_000);
         var batch = a.Int("batch", 5_000);
         var window = a.Int("window", 4);
+        var forTime = a.Duration("for", TimeSpan.Zero);
         var salt = a.Long("salt", DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100_000);
         var json = a.Get("json", "");
         a.EnsureAllRead();
         using var target = new GrpcTarget(url, 1, key);
-        var result = await SyncPipeline.RunAsync(target, Churn(salt, count), count, batch, window, $"churn-{salt}-{batch}", "sync", ct);
+        var deltas = Churn(salt, count);
+        if (forTime > TimeSpan.Zero)
+        {
+            var until = DateTime.UtcNow + forTime;
+            deltas = deltas.TakeWhile((_, i) => i % batch != 0 || DateTime.UtcNow < until);
+        }
+
+        var result = await SyncPipeline.RunAsync(target, deltas, count, batch, window, $"churn-{salt}-{batch}", "sync", ct);
         Console.WriteLine($"sync: {result.Deltas:N0} deltas in {result.Seconds:F1} s = {result.DeltasPerSecond:N0} deltas/s acked; batch ack p50 {result.AckP50Ms:F1} ms, p99 {result.AckP99Ms:F1} ms");
         foreach (var e in result.Errors)
         {
