@@ -387,9 +387,16 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
             return BatchOutcome.Fail(BatchStatus.IdReused, $"batch_id '{batchId}' was already accepted (sequence {sequence}) with different content");
         }
 
-        // The original may still be on its way here from the log.
+        // The original may still be on its way here from the log; and a retry after a replica shortfall must not
+        // be acked before the replicas have it either.
         await CatchUpAsync().ConfigureAwait(false);
-        await _store.WaitForReplicasAsync().ConfigureAwait(false);
+        var replicas = await _store.WaitForReplicasAsync().ConfigureAwait(false);
+        if (replicas < _options.AckReplicas)
+        {
+            return BatchOutcome.Fail(BatchStatus.Unavailable,
+                $"sequence {sequence} is in the Redis primary but only {replicas} of {_options.AckReplicas} replicas confirmed; retry with the same batch_id");
+        }
+
         return new BatchOutcome(BatchStatus.Duplicate, sequence, [], "", []);
     }
 

@@ -13,8 +13,11 @@ public sealed class RedisServer : IAsyncDisposable
 {
     private Process? _process;
 
-    public RedisServer()
+    private readonly string[] _extraArgs;
+
+    public RedisServer(params string[] extraArgs)
     {
+        _extraArgs = extraArgs;
         Port = FreePort();
         Directory = Path.Combine(Path.GetTempPath(), "imeieir-redis-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(Directory);
@@ -48,6 +51,11 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var a in _extraArgs)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
         _process = Process.Start(psi) ?? throw new InvalidOperationException("redis-server did not start (is the redis-server package installed?)");
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };

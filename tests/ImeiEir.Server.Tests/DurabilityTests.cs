@@ -1,0 +1,108 @@
+using Grpc.Core;
+using ImeiEir.Contracts.V1;
+
+namespace ImeiEir.Server.Tests;
+
+/// <summary>Acks that wait for replicas, and grace marks that outlive nodes and Redis outages.</summary>
+public sealed class DurabilityTests : IAsyncLifetime
+{
+    private readonly RedisServer _redis = new();
+
+    public Task InitializeAsync() => _redis.StartAsync();
+
+    public Task DisposeAsync() => _redis.DisposeAsync().AsTask();
+
+    [Fact]
+    public async Task AckReplicas_NoReplica_NotAckedAsAccepted()
+    {
+        await using var node = await TestNode.StartAsync(_redis.Configuration, new Dictionary<string, string?>
+        {
+            ["Redis:AckReplicas"] = "1",
+            ["Redis:AckReplicasTimeout"] = "00:00:00.200",
+        });
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => node.ApplyOneAsync("w1", D.Register("dev-1", "35693803564380")));
+
+        Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
+        Assert.Contains("replicas", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AckReplicas_WithReplica_AcceptedAndOnReplica()
+    {
+        await using var replica = new RedisServer("--replicaof", "127.0.0.1", _redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await replica.StartAsync();
+        await using var node = await TestNode.StartAsync(_redis.Configuration, new Dictionary<string, string?> { ["Redis:AckReplicas"] = "1" });
+
+        BatchAck? ack = null;
+        for (var i = 0; i < 100 && ack is null; i++)
+        {
+            try
+            {
+                ack = await node.ApplyOneAsync("w1", D.Register("dev-1", "35693803564380"));
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
+            {
+                await Task.Delay(100); // the replica is still syncing with the primary
+            }
+        }
+
+        Assert.NotNull(ack);
+        Assert.True(ack.Accepted);
+        // Fail over: the primary dies, the replica is promoted (what an operator or Sentinel does).
+        await _redis.StopAsync();
+        using (var cli = System.Diagnostics.Process.Start("redis-cli", ["-p", replica.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "REPLICAOF", "NO", "ONE"]))
+        {
+            await cli.WaitForExitAsync();
+        }
+
+        await using var fromReplica = await TestNode.StartAsync(replica.Configuration);
+        Assert.Equal(Reason.Registered, (await fromReplica.CheckAsync("35693803564380", "996700000001")).Reason);
+    }
+
+    [Fact]
+    public async Task GraceMark_SurvivesNodeRestart()
+    {
+        CheckResponse first;
+        await using (var a = await TestNode.StartAsync(_redis.Configuration))
+        {
+            await a.ApplyOneAsync("g", D.Bind("35209900176148", "996700111111"));
+            first = await a.CheckAsync("35209900176148", "996700999999");
+            await Task.Delay(500); // the mark is merged into Redis in the background
+        }
+
+        await using var b = await TestNode.StartAsync(_redis.Configuration);
+        var later = await b.CheckAsync("35209900176148", "996700999999");
+
+        Assert.Equal(Reason.NumberSwitchGrace, later.Reason);
+        Assert.Equal(first.GraceExpiresAt, later.GraceExpiresAt);
+    }
+
+    [Fact]
+    public async Task GraceMark_StartedWhileRedisAway_ReconciledWhenItReturns()
+    {
+        await using var a = await TestNode.StartAsync(_redis.Configuration);
+        await a.ApplyOneAsync("g", D.Bind("35209900176148", "996700111111"));
+
+        await _redis.StopAsync();
+        var whileAway = await a.CheckAsync("35209900176148", "996700999999");
+        await _redis.StartAsync();
+        await Task.Delay(200);
+        await using var b = await TestNode.StartAsync(_redis.Configuration);
+
+        CheckResponse onB = null!;
+        for (var i = 0; i < 100; i++)
+        {
+            onB = await b.CheckAsync("35209900176148", "996700999999");
+            if (onB.GraceExpiresAt == whileAway.GraceExpiresAt)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(Reason.NumberSwitchGrace, whileAway.Reason);
+        Assert.Equal(whileAway.GraceExpiresAt, onB.GraceExpiresAt);
+    }
+}
