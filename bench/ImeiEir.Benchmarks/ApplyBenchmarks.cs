@@ -53,7 +53,7 @@ public class ApplyBenchmarks
         return index.Current.Counts.RegisteredImeis;
     }
 
-    private static Mutation[] Mutations(NationalDataSet data, long[] keys)
+    internal static Mutation[] Mutations(NationalDataSet data, long[] keys)
     {
         var rng = Rng.ForStream(99, 1);
         var result = new Mutation[MutationCount];
@@ -65,10 +65,11 @@ public class ApplyBenchmarks
             var existing = keys[rng.NextLong(keys.Length)];
             if (u < 0.60)
             {
+                // Widen the window on each try: a packed lot can register every SNR for hundreds in a row.
                 var candidate = existing;
-                while (Array.BinarySearch(keys, candidate) >= 0)
+                for (var window = 200L; Array.BinarySearch(keys, candidate) >= 0; window *= 2)
                 {
-                    candidate = existing + rng.NextLong(1, 200);
+                    candidate = existing + rng.NextLong(1, window);
                 }
 
                 result[i] = Mutation.Register(candidate);

@@ -89,5 +89,31 @@ if (args is ["--lookup", var size, ..])
     return 0;
 }
 
+if (args is ["--apply", ..])
+{
+    // The ApplyBenchmarks workload with a progress line per 100 000 mutations (to see where time goes).
+    var data = TestData.DataSet(10_000_000);
+    var keys = data.RegisteredKeysSorted();
+    var w = System.Diagnostics.Stopwatch.StartNew();
+    var snapshot = TestData.Snapshot(data, keys);
+    Console.WriteLine($"snapshot: {w.Elapsed.TotalSeconds:F1} s");
+    w.Restart();
+    var mutations = ApplyBenchmarks.Mutations(data, keys);
+    Console.WriteLine($"mutations: {w.Elapsed.TotalSeconds:F1} s");
+    var index = new ImeiEir.Core.Index.EirIndex();
+    index.Load(snapshot, 0);
+    w.Restart();
+    for (var i = 0; i < mutations.Length; i += ApplyBenchmarks.BatchSize)
+    {
+        index.Apply((i / ApplyBenchmarks.BatchSize) + 1, mutations.AsSpan(i, ApplyBenchmarks.BatchSize), DateTimeOffset.UnixEpoch);
+        if ((i + ApplyBenchmarks.BatchSize) % 100_000 == 0)
+        {
+            Console.WriteLine($"{i + ApplyBenchmarks.BatchSize:N0} applied: {w.Elapsed.TotalSeconds:F1} s, compactions {index.Compactions}, overlay {index.Current.OverlayEntries:N0}");
+        }
+    }
+
+    return 0;
+}
+
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly).Run(args, new BenchConfig());
 return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
