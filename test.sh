@@ -15,4 +15,8 @@ if ! command -v curl >/dev/null 2>&1; then
 fi
 
 dotnet build ImeiEir.sln -c Release -warnaserror
+# Code style as .editorconfig states it (the build enforces analyzers; this checks whitespace and usings too).
+dotnet format ImeiEir.sln --verify-no-changes --no-restore
 dotnet test ImeiEir.sln -c Release --no-build --logger "console;verbosity=normal" "$@"
+# The check path must not allocate: lookup, policy and parse benchmarks, fast job, fail on any allocation.
+bench/check-allocations.sh

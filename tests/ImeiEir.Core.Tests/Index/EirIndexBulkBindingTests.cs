@@ -1,6 +1,6 @@
 using ImeiEir.Core.Index;
-using ImeiEir.Core.Registry;
 using ImeiEir.Core.Policy;
+using ImeiEir.Core.Registry;
 
 namespace ImeiEir.Core.Tests.Index;
 

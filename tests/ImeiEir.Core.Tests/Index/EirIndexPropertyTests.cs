@@ -175,16 +175,16 @@ public class EirIndexPropertyTests
 
                             break;
                         case 2:
+                        {
+                            // Blocks of consecutive SNRs; kept out of 'added' so only whole holes (case 7) cut them.
+                            var start = RunBase + (random.Next(30) * 2000);
+                            for (int i = 0, n = random.Next(200, 1500); i < n; i++)
                             {
-                                // Blocks of consecutive SNRs; kept out of 'added' so only whole holes (case 7) cut them.
-                                var start = RunBase + (random.Next(30) * 2000);
-                                for (int i = 0, n = random.Next(200, 1500); i < n; i++)
-                                {
-                                    batch.Add(Mutation.Register(start + i));
-                                }
-
-                                break;
+                                batch.Add(Mutation.Register(start + i));
                             }
+
+                            break;
+                        }
 
                         case 3:
                             for (int i = 0, n = random.Next(1, 60); i < n; i++)
@@ -208,23 +208,23 @@ public class EirIndexPropertyTests
 
                             break;
                         case 7:
+                        {
+                            // A hole in a run (or a removal of keys that are not there).
+                            var start = RunBase + random.Next(60_000);
+                            for (int i = 0, n = random.Next(1, 50); i < n; i++)
                             {
-                                // A hole in a run (or a removal of keys that are not there).
-                                var start = RunBase + random.Next(60_000);
-                                for (int i = 0, n = random.Next(1, 50); i < n; i++)
-                                {
-                                    batch.Add(Mutation.Unregister(start + i));
-                                }
-
-                                break;
+                                batch.Add(Mutation.Unregister(start + i));
                             }
+
+                            break;
+                        }
 
                         default:
-                            {
-                                var k = added.Count > 0 && random.Next(2) == 0 ? added[random.Next(added.Count)] : Borders[random.Next(Borders.Length)];
-                                batch.Add(random.Next(3) == 0 ? Mutation.ClearStolen(k) : Mutation.Stolen(k));
-                                break;
-                            }
+                        {
+                            var k = added.Count > 0 && random.Next(2) == 0 ? added[random.Next(added.Count)] : Borders[random.Next(Borders.Length)];
+                            batch.Add(random.Next(3) == 0 ? Mutation.ClearStolen(k) : Mutation.Stolen(k));
+                            break;
+                        }
                     }
                 }
 
