@@ -461,6 +461,11 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
 
                 // An auto binding without an MSISDN cannot be a registry Bind; it is dropped with a log line.
                 var valid = batch.Where(b => b is BindDelta { Msisdn: not "0" }).ToList();
+                if (valid.Count < batch.Count)
+                {
+                    Log.AutoBindWithoutMsisdn(_log, batch.Count - valid.Count);
+                }
+
                 if (valid.Count > 0)
                 {
                     var outcome = await ApplyBatchAsync("auto-" + Guid.NewGuid().ToString("N"), "auto", valid, ct).ConfigureAwait(false);
@@ -540,5 +545,8 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
 
         [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Amnesty bindings could not be committed: {Error}")]
         public static partial void AutoBindFailed(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "{Count} amnesty check(s) had no MSISDN (unmapped IMSI only): allowed, not bound")]
+        public static partial void AutoBindWithoutMsisdn(ILogger logger, int count);
     }
 }
