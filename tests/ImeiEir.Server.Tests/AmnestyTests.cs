@@ -1,0 +1,46 @@
+using ImeiEir.Contracts.V1;
+
+namespace ImeiEir.Server.Tests;
+
+/// <summary>The amnesty window: an unknown IMEI is bound to its subscriber and allowed; the binding is durable.</summary>
+public sealed class AmnestyTests : IAsyncLifetime
+{
+    private readonly RedisServer _redis = new();
+
+    public Task InitializeAsync() => _redis.StartAsync();
+
+    public Task DisposeAsync() => _redis.DisposeAsync().AsTask();
+
+    [Fact]
+    public async Task Check_WindowOpen_AutoWhitelistedThenBoundClusterWide()
+    {
+        var window = new Dictionary<string, string?>
+        {
+            ["Policy:AutoWhitelist:Start"] = DateTimeOffset.UtcNow.AddDays(-1).ToString("O"),
+            ["Policy:AutoWhitelist:End"] = DateTimeOffset.UtcNow.AddDays(1).ToString("O"),
+        };
+        await using var a = await TestNode.StartAsync(_redis.Configuration, window);
+
+        var first = await a.CheckAsync("86753090000001", "996700123456");
+        SyncState state = null!;
+        for (var i = 0; i < 100; i++)
+        {
+            state = await a.SyncStateAsync();
+            if (state.Bindings == 1)
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        await using var b = await TestNode.StartAsync(_redis.Configuration);
+        var onB = await b.CheckAsync("86753090000001", "996700123456");
+        var otherNumberOnB = await b.CheckAsync("86753090000001", "996700999999");
+
+        Assert.Equal((Verdict.Allow, Reason.AutoWhitelisted), (first.Verdict, first.Reason));
+        Assert.Equal(1UL, state.Bindings);
+        Assert.Equal(Reason.BoundSubscriber, onB.Reason);
+        Assert.Equal(Reason.NumberSwitchGrace, otherNumberOnB.Reason);
+    }
+}
