@@ -128,6 +128,10 @@ public sealed class RedisStore : IAsyncDisposable
         config.SyncTimeout = Math.Max(config.SyncTimeout, 10000);
         config.AsyncTimeout = Math.Max(config.AsyncTimeout, 10000);
         config.ClientName ??= "imeieir";
+
+        // While Redis is away, fail writes at once (the caller answers UNAVAILABLE and the client retries) rather
+        // than holding them in a backlog until the timeout; checks never touch Redis.
+        config.BacklogPolicy = BacklogPolicy.FailFast;
         _mux = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
     }
 
