@@ -32,6 +32,11 @@ internal static class SummaryCommand
         var eir = Rounds(dir, "eir-check");
         var naive = Rounds(dir, "naive-check");
         var open = Run(dir, "eir-open.json");
+        var noopOpen = Run(dir, "noop-open.json");
+        var naiveBatch = Run(dir, "naive-batch.json");
+        var h2OpenNoop = Node(dir, "h2load-open-noop.json");
+        var h2OpenEir = Node(dir, "h2load-open-eir.json");
+        var seedScale = Node(dir, "seed-scale.json");
         var batch = Run(dir, "eir-batch.json");
         var stream = Run(dir, "eir-stream.json");
         var noopBatch = Run(dir, "noop-batch.json");
@@ -60,13 +65,17 @@ internal static class SummaryCommand
             var p99 = Med(eir, r => r.LatencyUs.P99);
             var naiveP99 = Med(naive, r => r.LatencyUs.P99);
             goals.Add(new Goal("Naive design: ImeiEir >= 3x the throughput of a Redis lookup per check, at a lower p99", ratio >= 3 && p99 < naiveP99,
-                $"{Med(eir, r => r.ChecksPerSecond):N0} vs {Med(naive, r => r.ChecksPerSecond):N0} checks/s = **{ratio:F2}x**; p99 {RunReport.Fmt(p99)} vs {RunReport.Fmt(naiveP99)} (same concurrency, medians)"));
+                $"{Med(eir, r => r.ChecksPerSecond):N0} vs {Med(naive, r => r.ChecksPerSecond):N0} checks/s = **{ratio:F2}x**; p99 {RunReport.Fmt(p99)} vs {RunReport.Fmt(naiveP99)} (unary, same concurrency, medians); " +
+                $"the no-op transport itself is {Med(noop, r => r.ChecksPerSecond) / Med(naive, r => r.ChecksPerSecond):F2}x the naive design" +
+                (batch is not null && naiveBatch is not null ? $"; with CheckBatch x{batch.BatchSize}: {batch.ChecksPerSecond:N0} vs {naiveBatch.ChecksPerSecond:N0} checks/s = **{batch.ChecksPerSecond / Math.Max(1, naiveBatch.ChecksPerSecond):F1}x**, p99 {RunReport.Fmt(batch.LatencyUs.P99)} vs {RunReport.Fmt(naiveBatch.LatencyUs.P99)}" : "")));
         }
 
         if (open is not null)
         {
             goals.Add(new Goal("Latency: p99 <= 1 ms and p99.9 <= 5 ms at half the peak unary rate (open model)", open.LatencyUs.P99 <= 1000 && open.LatencyUs.P999 <= 5000,
-                $"at {open.Rate:N0} checks/s: p50 {RunReport.Fmt(open.LatencyUs.P50)}, p99 **{RunReport.Fmt(open.LatencyUs.P99)}**, p99.9 **{RunReport.Fmt(open.LatencyUs.P999)}**, max {RunReport.Fmt(open.LatencyUs.Max)}"));
+                $"at {open.Rate:N0} checks/s: p50 {RunReport.Fmt(open.LatencyUs.P50)}, p99 **{RunReport.Fmt(open.LatencyUs.P99)}**, p99.9 **{RunReport.Fmt(open.LatencyUs.P999)}**, max {RunReport.Fmt(open.LatencyUs.Max)}" +
+                (noopOpen is null ? "" : $"; the no-op handler at the same rate: p99 {RunReport.Fmt(noopOpen.LatencyUs.P99)}, p99.9 {RunReport.Fmt(noopOpen.LatencyUs.P999)}") +
+                (h2OpenEir is null || h2OpenNoop is null ? "" : string.Create(Ic, $"; h2load at the same rate: ImeiEir p99 {RunReport.Fmt(h2OpenEir["p99Us"]!.GetValue<double>())}, p99.9 {RunReport.Fmt(h2OpenEir["p999Us"]!.GetValue<double>())}, no-op p99 {RunReport.Fmt(h2OpenNoop["p99Us"]!.GetValue<double>())}, p99.9 {RunReport.Fmt(h2OpenNoop["p999Us"]!.GetValue<double>())}"))));
         }
 
         if (batch is not null || stream is not null)
@@ -100,7 +109,8 @@ internal static class SummaryCommand
             }
 
             var seconds = h["secondsToReady"]!.GetValue<double>();
-            var text = string.Create(Ic, $"{h["registeredImeis"]:N0} registered IMEIs, {h["bindings"]:N0} bindings, {h["subscribers"]:N0} subscribers: ready in **{seconds:F1} s** (index load {h["indexLoadMs"]} ms, checkpoint at sequence {h["checkpointSequence"]} of {h["sequence"]}); node RSS {h["rssMiB"]} MiB; Redis used_memory {h["redisUsedMemoryMiB"]} MiB");
+            var seeded = scale && seedScale is not null ? string.Create(Ic, $" (seeded through Apply at {seedScale["sync"]?["deltasPerSecond"]?.GetValue<double>() ?? 0:N0} deltas/s)") : "";
+            var text = string.Create(Ic, $"{N(h["registeredImeis"])} registered IMEIs, {N(h["bindings"])} bindings, {N(h["subscribers"])} subscribers: ready in **{seconds:F1} s** (index load {h["indexLoadMs"]} ms, checkpoint at sequence {h["checkpointSequence"]} of {h["sequence"]}); node RSS {h["rssMiB"]} MiB; Redis used_memory {h["redisUsedMemoryMiB"]} MiB") + seeded;
             goals.Add(new Goal(scale ? "Hydration: 10 M registered IMEIs + 2 M bindings + 5 M subscribers ready in <= 10 s" : "Hydration at the run's data-set size (not the goal's 10 M; see the scale run)", scale ? seconds <= 10 : null, text));
         }
 
@@ -131,6 +141,8 @@ internal static class SummaryCommand
         }
 
         Row($"ImeiEir, unary, open at {open?.Rate:N0}/s", open);
+        Row($"no-op, unary, open at {noopOpen?.Rate:N0}/s", noopOpen);
+        Row($"naive design, CheckBatch x{naiveBatch?.BatchSize}", naiveBatch);
         Row($"ImeiEir, CheckBatch x{batch?.BatchSize}", batch);
         Row($"no-op, CheckBatch x{noopBatch?.BatchSize}", noopBatch);
         Row("ImeiEir, CheckStream", stream);
@@ -151,7 +163,15 @@ internal static class SummaryCommand
             {
                 if (h is not null)
                 {
-                    md.AppendLine(Ic, $"| {name} | {h["requestsPerSecond"]:N0} | {h["meanLatency"]} | {h["maxLatency"]} | {h["succeeded"]} | {h["failed"]} |");
+                    md.AppendLine(Ic, $"| {name} | {N(h["requestsPerSecond"])} | {h["meanLatency"]} | {h["maxLatency"]} | {h["succeeded"]} | {h["failed"]} |");
+                }
+            }
+
+            foreach (var (name, h) in new[] { ("no-op handler", h2OpenNoop), ("ImeiEir", h2OpenEir) })
+            {
+                if (h is not null)
+                {
+                    md.AppendLine(Ic, $"| {name}, fixed rate {N(h["rate"])}/s (`--rps`) | {h["rate"]} | p50 {RunReport.Fmt(h["p50Us"]!.GetValue<double>())}, p99 {RunReport.Fmt(h["p99Us"]!.GetValue<double>())}, p99.9 {RunReport.Fmt(h["p999Us"]!.GetValue<double>())} | {RunReport.Fmt(h["maxUs"]!.GetValue<double>())} | {h["requests"]} | |");
                 }
             }
 
@@ -223,7 +243,7 @@ internal static class SummaryCommand
         if (seed is not null)
         {
             var s = seed["summary"]!;
-            header.AppendLine(Ic, $"- data set: {s["devices"]:N0} devices, {s["registeredImeis"]:N0} registered IMEIs, {s["bindings"]:N0} bindings, {s["stolenImeis"]:N0} stolen, {s["subscribers"]:N0} subscribers; seeded at {seed["sync"]?["deltasPerSecond"]?.GetValue<double>() ?? 0:N0} deltas/s");
+            header.AppendLine(Ic, $"- data set: {N(s["devices"])} devices, {N(s["registeredImeis"])} registered IMEIs, {N(s["bindings"])} bindings, {N(s["stolenImeis"])} stolen, {N(s["subscribers"])} subscribers; seeded at {seed["sync"]?["deltasPerSecond"]?.GetValue<double>() ?? 0:N0} deltas/s");
             if (seed["mix"] is JsonObject mix)
             {
                 header.AppendLine("- request mix: " + string.Join(", ", mix["proportions"]!.AsArray().Select(p => string.Create(Ic, $"{p!["category"]} {p["share"]!.GetValue<double>():P0}"))));
@@ -236,6 +256,8 @@ internal static class SummaryCommand
         Console.WriteLine(header.ToString() + md);
         return 0;
     }
+
+    private static string N(JsonNode? n) => n is null ? "" : n.GetValue<double>().ToString("N0", Ic);
 
     private sealed record Goal(string Name, bool? Met, string Measured);
 
