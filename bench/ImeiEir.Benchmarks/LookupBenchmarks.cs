@@ -32,6 +32,11 @@ public class LookupBenchmarks
     {
         var keys = Prepare();
         _compact = CompactKeySet.FromSorted(keys);
+        if (File.Exists("/proc/self/smaps_rollup"))
+        {
+            // Whether the kernel backed the set with transparent huge pages (see NativeBlock): shown in the log.
+            Console.WriteLine($"// CompactKeySet {_compact.MemoryBytes:N0} B; process {File.ReadLines("/proc/self/smaps_rollup").FirstOrDefault(l => l.StartsWith("AnonHugePages:", StringComparison.Ordinal))}");
+        }
     }
 
     [GlobalSetup(Target = nameof(Roaring64Contains))]

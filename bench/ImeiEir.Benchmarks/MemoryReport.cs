@@ -26,6 +26,7 @@ public static partial class MemoryReport
             var (compactBytes, compact) = Retained(() => CompactKeySet.FromSorted(keys));
             var containers = ((CompactKeySet)compact!).ContainerCounts;
             var reported = ((CompactKeySet)compact!).MemoryBytes;
+            compactBytes += ((CompactKeySet)compact!).NativeBytes; // its data is in native memory (huge pages), not on the GC heap
             compact = null;
 
             var before = NativeBytesInUse();

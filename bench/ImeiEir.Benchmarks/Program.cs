@@ -59,6 +59,13 @@ if (args is ["--lookup", var size, ..])
     var probes = TestData.Probes(TestData.DataSet(imeis), keys, TestData.ProbeCount);
     var hash = new HashSet<long>(keys);
     var compact = ImeiEir.Core.Index.CompactKeySet.FromSorted(keys);
+    if (File.Exists("/proc/self/smaps_rollup"))
+    {
+        // Whether the kernel backed the compact set with transparent huge pages (see NativeBlock); the GC heap has none.
+        var huge = File.ReadLines("/proc/self/smaps_rollup").FirstOrDefault(l => l.StartsWith("AnonHugePages:", StringComparison.Ordinal));
+        Console.WriteLine($"CompactKeySet {compact.MemoryBytes / 1048576.0:F1} MiB; process {huge?.Replace("  ", "", StringComparison.Ordinal)}");
+    }
+
     double bestHash = double.MaxValue, bestCompact = double.MaxValue;
     for (var round = 0; round < 7; round++)
     {

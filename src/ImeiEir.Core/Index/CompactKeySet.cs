@@ -19,7 +19,7 @@ namespace ImeiEir.Core.Index;
 /// line, instead of a binary search or a pointer chase; array and run containers are searched by interpolation
 /// (lows of one shipment lot are close to uniform), which lands within a cache line of the answer.
 /// </summary>
-public sealed class CompactKeySet
+public sealed unsafe class CompactKeySet
 {
     private const int BitmapWords = 1024;           // 65 536 bits
     private const int BlockWords = 8;               // rank checkpoint every 8 words (512 bits)
@@ -28,36 +28,67 @@ public sealed class CompactKeySet
 
     internal enum Kind : byte { Empty, Array, Bitmap, Runs }
 
-    // 32 bytes, so two headers share a cache line and none straddles two.
-    [StructLayout(LayoutKind.Sequential, Pack = 1, Size = 32)]
+    /// <summary>
+    /// 16 bytes, so four headers share a cache line and the directory of a 100 M-key set is 1 MB (half of what
+    /// 32-byte headers took): it stays in L2/L3 while the data lives in DRAM. The rank of each container, needed
+    /// only by <see cref="Rank"/>, is in a parallel array, and a run container's key count is a sentinel run.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential, Size = 16)]
+    internal struct Header
+    {
+        /// <summary>High (47 bits, as key &gt;&gt;&gt; 16 of a non-negative key), Kind (2 bits), Count (15 bits); 0 in a free slot.</summary>
+        public ulong Tag;
+        public uint Start;      // array: index in lows; bitmap: word index in bits; runs: index of its first pair in runs
+        public ushort First;    // array: first low; runs: first run start (kept here: the search needs both ends
+        public ushort Last;     // array: last low; runs: last run start   before its first load of the data)
+
+        public readonly long High => (long)(Tag >> 17);
+
+        public readonly Kind Kind => (Kind)((Tag >> 15) & 3);
+
+        /// <summary>Array: its length (at most 4 096); runs: the number of runs (below 32 768); bitmap: 0.</summary>
+        public readonly int Count => (int)(Tag & 0x7FFF);
+    }
+
+    /// <summary>A container as the builder collects it.</summary>
     internal struct Container
     {
         public long High;
         public long Rank;       // keys in all earlier containers
-        public int Start;       // array: index in _lows; bitmap: word index in _bits; runs: index of its first pair in _runs
+        public int Start;
         public int Keys;        // keys in this container (array: its length)
-        public ushort First;    // array: first low; runs: first run start (kept here: the search needs both ends
-        public ushort Last;     // array: last low; runs: last run start   before its first load of the data)
-        public ushort RunCount; // runs: number of runs (at most 32 768)
-        public Kind Kind;       // Empty: a free slot of the table
+        public ushort First;
+        public ushort Last;
+        public ushort RunCount; // runs: number of runs (at most 32 767)
+        public Kind Kind;
     }
 
-    private readonly Container[] _table;            // open addressing by High, linear probing, ~20 % free
+    // All arrays live in one native block (see NativeBlock for why). The pointers below point into it and are valid
+    // as long as this set is reachable: the set holds the block, the block frees the memory only from its finalizer,
+    // and a finalizer runs only once nothing reaches the set. Readers reach the set through a reference (the
+    // snapshot's, or their own local), so no reader can be in the middle of a lookup when the memory goes; every
+    // method that reads through the pointers ends with GC.KeepAlive(this) so that the JIT cannot end the set's
+    // lifetime at the last field load, while the lookup is still reading the block.
+    private readonly NativeBlock _block;
+    private readonly Header* _table;                // open addressing by High, linear probing, ~20 % free
+    private readonly long* _ranks;                  // per table slot: keys in all earlier containers
+    private readonly ulong* _bits;
+    private readonly ushort* _runs;                 // per run: start, then keys before it in its container (mod 65 536); one sentinel pair per container
+    private readonly ushort* _lows;
+    private readonly ushort* _blockRanks;           // per bitmap, keys before each 8-word block
+    private readonly uint _slots;
     private readonly int[] _order;                  // table positions in ascending High order (enumeration)
-    private readonly ushort[] _lows;
-    private readonly ulong[] _bits;
-    private readonly ushort[] _blockRanks;          // per bitmap, keys before each 8-word block
-    private readonly ushort[] _runs;                // per run: start, then keys before it in its container (< 65 536)
 
     public static CompactKeySet Empty { get; } = new Builder().Build();
 
     /// <summary>Number of keys.</summary>
     public long Count { get; }
 
-    /// <summary>Bytes held by this set's arrays (the managed heap it pins).</summary>
-    public long MemoryBytes =>
-        ((long)_table.Length * Unsafe.SizeOf<Container>()) + ((long)_order.Length * 4) + ((long)_lows.Length * 2) +
-        ((long)_bits.Length * 8) + ((long)_blockRanks.Length * 2) + ((long)_runs.Length * 2);
+    /// <summary>Bytes held by this set: its native block (all the data) plus the managed enumeration order.</summary>
+    public long MemoryBytes => _block.Bytes + ((long)_order.Length * 4);
+
+    /// <summary>Bytes of native memory (included in <see cref="MemoryBytes"/>), for the memory report.</summary>
+    internal long NativeBytes => _block.Bytes;
 
     /// <summary>Counts of containers by encoding, for diagnostics and benchmarks.</summary>
     public (int Arrays, int Bitmaps, int Runs) ContainerCounts
@@ -65,9 +96,9 @@ public sealed class CompactKeySet
         get
         {
             int a = 0, b = 0, r = 0;
-            foreach (ref readonly var c in _table.AsSpan())
+            for (var i = 0u; i < _slots; i++)
             {
-                switch (c.Kind)
+                switch (_table[i].Kind)
                 {
                     case Kind.Array: a++; break;
                     case Kind.Bitmap: b++; break;
@@ -75,34 +106,58 @@ public sealed class CompactKeySet
                 }
             }
 
+            GC.KeepAlive(this);
             return (a, b, r);
         }
     }
 
     private CompactKeySet(Builder b)
     {
-        _lows = [.. b.Lows];
-        _bits = [.. b.Bits];
-        _blockRanks = [.. b.BlockRanks];
-        _runs = [.. b.Runs];
         Count = b.Count;
 
-        // Load factor 0.8 with any table size (not a power of two: that would waste up to half of it): the
-        // headers replace the former index table, so the whole directory costs about what the headers alone did.
-        // At least one slot stays free, so a probe for a missing key always ends.
+        // Load factor 0.8 with any table size (not a power of two: that would waste up to half of it). At least
+        // one slot stays free, so a probe for a missing key always ends.
         var containers = b.Containers;
-        _table = new Container[Math.Max(containers.Count + 1, (int)Math.Ceiling(containers.Count / 0.8))];
+        var slots = Math.Max(containers.Count + 1, (int)Math.Ceiling(containers.Count / 0.8));
+
+        // Layout: headers first (the block's start is 2 MiB aligned, so the whole directory is in one or two huge
+        // pages), then the 8-byte-aligned arrays, then the 2-byte ones.
+        long tableBytes = (long)slots * sizeof(Header), rankBytes = (long)slots * 8, bitBytes = (long)b.Bits.Count * 8;
+        long runBytes = (long)b.Runs.Count * 2, lowBytes = (long)b.Lows.Count * 2, blockRankBytes = (long)b.BlockRanks.Count * 2;
+        _block = NativeBlock.Allocate(tableBytes + rankBytes + bitBytes + runBytes + lowBytes + blockRankBytes);
+        var p = (byte*)_block.Address;
+        _table = (Header*)p;
+        _ranks = (long*)(p += tableBytes);
+        _bits = (ulong*)(p += rankBytes);
+        _runs = (ushort*)(p += bitBytes);
+        _lows = (ushort*)(p += runBytes);
+        _blockRanks = (ushort*)(p + lowBytes);
+        _slots = (uint)slots;
+        CollectionsMarshal.AsSpan(b.Bits).CopyTo(new Span<ulong>(_bits, b.Bits.Count));
+        CollectionsMarshal.AsSpan(b.Runs).CopyTo(new Span<ushort>(_runs, b.Runs.Count));
+        CollectionsMarshal.AsSpan(b.Lows).CopyTo(new Span<ushort>(_lows, b.Lows.Count));
+        CollectionsMarshal.AsSpan(b.BlockRanks).CopyTo(new Span<ushort>(_blockRanks, b.BlockRanks.Count));
+
         _order = new int[containers.Count];
         for (var i = 0; i < containers.Count; i++)
         {
-            var slot = Slot(containers[i].High);
-            while (_table[slot].Kind != Kind.Empty)
+            var c = containers[i];
+            var slot = Slot((ulong)c.High);
+            while (_table[slot].Tag != 0)
             {
-                slot = slot + 1 == _table.Length ? 0 : slot + 1;
+                slot = slot + 1 == _slots ? 0 : slot + 1;
             }
 
-            _table[slot] = containers[i];
-            _order[i] = slot;
+            var count = c.Kind == Kind.Array ? c.Keys : c.Kind == Kind.Runs ? c.RunCount : 0;
+            _table[slot] = new Header
+            {
+                Tag = ((ulong)c.High << 17) | ((ulong)c.Kind << 15) | (uint)count,
+                Start = (uint)c.Start,
+                First = c.First,
+                Last = c.Last,
+            };
+            _ranks[slot] = c.Rank;
+            _order[i] = (int)slot;
         }
     }
 
@@ -142,7 +197,7 @@ public sealed class CompactKeySet
 
     /// <summary>Fibonacci hash of the high part, mapped onto the table by multiply-shift (no modulo).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Slot(long high) => (int)(((ulong)(uint)((ulong)(high * unchecked((long)0x9E3779B97F4A7C15UL)) >> 32) * (ulong)(uint)_table.Length) >> 32);
+    private uint Slot(ulong high) => (uint)(((high * 0x9E3779B97F4A7C15UL) >> 32) * _slots >> 32);
 
     /// <summary>Whether the key is in the set.</summary>
     /// <remarks>
@@ -156,15 +211,17 @@ public sealed class CompactKeySet
             return false;
         }
 
-        ref var c = ref FindContainer(key >>> 16);
+        var c = FindContainer((ulong)key >> 16);
         var low = (ushort)key;
-        return c.Kind switch
+        var found = c->Kind switch
         {
             Kind.Empty => false,
-            Kind.Array => SearchArray(_lows.AsSpan(c.Start, c.Keys), low, c.First, c.Last) >= 0,
-            Kind.Bitmap => (_bits[c.Start + (low >> 6)] & (1UL << low)) != 0,
-            _ => FindRun(ref c, low) >= 0,
+            Kind.Array => SearchArray(_lows + c->Start, c->Count, low, c->First, c->Last) >= 0,
+            Kind.Bitmap => ((_bits[c->Start + (uint)(low >> 6)] >> low) & 1) != 0,
+            _ => FindRun(_runs + c->Start, c->Count, low, c->First, c->Last) >= 0,
         };
+        GC.KeepAlive(this);
+        return found;
     }
 
     /// <summary>Whether the key is in the set and, if so, its position among all keys in ascending order.</summary>
@@ -176,56 +233,59 @@ public sealed class CompactKeySet
             return false;
         }
 
-        ref var c = ref FindContainer(key >>> 16);
-        if (c.Kind != Kind.Empty && ContainerRank(ref c, (ushort)key, out var inner))
+        var c = FindContainer((ulong)key >> 16);
+        var found = false;
+        if (c->Kind != Kind.Empty && ContainerRank(c, (ushort)key, out var inner))
         {
-            rank = c.Rank + inner;
-            return true;
+            rank = _ranks[c - _table] + inner;
+            found = true;
         }
 
-        return false;
+        GC.KeepAlive(this);
+        return found;
     }
 
     /// <summary>The header of the container for <paramref name="high"/>, or a free slot (Kind.Empty) when there is none.</summary>
+    /// <remarks>A free slot's tag is 0, whose high part is 0 too: a probe for high 0 may stop there, and reads Empty.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ref Container FindContainer(long high)
+    private Header* FindContainer(ulong high)
     {
-        var table = _table;
         var slot = Slot(high);
         while (true)
         {
-            // Bounds check elided: Slot() is below the table length and the probe wraps at it.
-            ref var c = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(table), slot);
-            if (c.High == high || c.Kind == Kind.Empty)
+            var c = _table + slot;
+            var tag = c->Tag;
+            if ((tag >> 17) == high || tag == 0)
             {
-                return ref c;
+                return c;
             }
 
-            slot = slot + 1 == table.Length ? 0 : slot + 1;
+            slot = slot + 1 == _slots ? 0 : slot + 1;
         }
     }
 
-    private bool ContainerRank(ref Container c, ushort low, out int rank)
+    private bool ContainerRank(Header* c, ushort low, out int rank)
     {
-        switch (c.Kind)
+        switch (c->Kind)
         {
             case Kind.Array:
-                rank = SearchArray(_lows.AsSpan(c.Start, c.Keys), low, c.First, c.Last);
+                rank = SearchArray(_lows + c->Start, c->Count, low, c->First, c->Last);
                 return rank >= 0;
             case Kind.Bitmap:
             {
+                var start = (int)c->Start;
                 var word = low >> 6;
-                var w = _bits[c.Start + word];
+                var w = _bits[start + word];
                 if ((w & (1UL << low)) == 0)
                 {
                     rank = 0;
                     return false;
                 }
 
-                var bitmapIndex = c.Start / BitmapWords;
+                var bitmapIndex = start / BitmapWords;
                 var block = word / BlockWords;
                 var r = (int)_blockRanks[(bitmapIndex * BlocksPerBitmap) + block];
-                for (var i = c.Start + (block * BlockWords); i < c.Start + word; i++)
+                for (var i = start + (block * BlockWords); i < start + word; i++)
                 {
                     r += BitOperations.PopCount(_bits[i]);
                 }
@@ -236,10 +296,11 @@ public sealed class CompactKeySet
 
             default:
             {
-                var run = FindRun(ref c, low);
+                var runs = _runs + c->Start;
+                var run = FindRun(runs, c->Count, low, c->First, c->Last);
                 if (run >= 0)
                 {
-                    rank = _runs[(2 * run) + c.Start + 1] + (low - _runs[(2 * run) + c.Start]);
+                    rank = runs[(2 * run) + 1] + (low - runs[2 * run]);
                     return true;
                 }
 
@@ -251,23 +312,19 @@ public sealed class CompactKeySet
 
     /// <summary>
     /// The run of a run container holding <paramref name="low"/>, or -1. Runs are (start, rank) pairs side by side,
-    /// so the run found and the next one's rank (which gives its length) share a cache line. The search is an
-    /// interpolation guess then galloping, as in <see cref="SearchArray"/>: run starts of a shipment lot are spread
-    /// evenly too, and a plain binary search over a thousand runs costs ten dependent cache misses once the set
-    /// outgrows L2.
+    /// followed by a sentinel pair whose rank is the container's key count, so the run found and the next one's rank
+    /// (which gives its length) share a cache line. The search is an interpolation guess then galloping, as in
+    /// <see cref="SearchArray"/>: run starts of a shipment lot are spread evenly too, and a plain binary search over
+    /// a thousand runs costs ten dependent cache misses once the set outgrows L2.
     /// </summary>
-    private int FindRun(ref Container c, ushort low)
+    private static int FindRun(ushort* runs, int n, ushort low, ushort first, ushort last)
     {
-        var first = c.First;
         if (low < first)
         {
             return -1;
         }
 
-        var n = (int)c.RunCount;
-        var runs = _runs.AsSpan(c.Start, 2 * n);
         int found;
-        var last = c.Last;
         if (low >= last)
         {
             found = n - 1;
@@ -322,19 +379,20 @@ public sealed class CompactKeySet
             found = lo;
         }
 
-        var rank = runs[(2 * found) + 1];
-        var length = (found + 1 < n ? runs[(2 * found) + 3] : c.Keys) - rank;
-        return low - runs[2 * found] < length ? found : -1;
+        return low - runs[2 * found] < RunLength(runs, found) ? found : -1;
     }
+
+    /// <summary>Keys in run <paramref name="run"/>: 1 to 65 536, from ranks kept modulo 65 536 (a run is never empty).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int RunLength(ushort* runs, int run) => (ushort)(runs[(2 * run) + 3] - runs[(2 * run) + 1] - 1) + 1;
 
     /// <summary>
     /// Interpolation guess, then a galloping search from it: lows of a TAC range are close to uniform, so the
     /// guess is usually within a few entries and the search touches one or two cache lines.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int SearchArray(ReadOnlySpan<ushort> lows, ushort low, ushort first, ushort last)
+    private static int SearchArray(ushort* lows, int n, ushort low, ushort first, ushort last)
     {
-        var n = lows.Length;
         if (low < first || low > last)
         {
             return -1;
@@ -399,25 +457,26 @@ public sealed class CompactKeySet
     }
 
     /// <summary>All keys in ascending order (for compaction and snapshots; allocates an enumerator).</summary>
+    /// <remarks>The enumerator holds this set, so the block stays alive while it runs.</remarks>
     public IEnumerable<long> Keys()
     {
         foreach (var position in _order)
         {
-            var c = _table[position];
+            var c = HeaderAt(position);
             var basis = c.High << 16;
             switch (c.Kind)
             {
                 case Kind.Array:
-                    for (var i = 0; i < c.Keys; i++)
+                    for (var i = 0; i < c.Count; i++)
                     {
-                        yield return basis | _lows[c.Start + i];
+                        yield return basis | LowAt(c.Start + (uint)i);
                     }
 
                     break;
                 case Kind.Bitmap:
                     for (var w = 0; w < BitmapWords; w++)
                     {
-                        var bits = _bits[c.Start + w];
+                        var bits = WordAt(c.Start + (uint)w);
                         while (bits != 0)
                         {
                             var t = BitOperations.TrailingZeroCount(bits);
@@ -428,10 +487,9 @@ public sealed class CompactKeySet
 
                     break;
                 default:
-                    for (var r = 0; r < c.RunCount; r++)
+                    for (var r = 0; r < c.Count; r++)
                     {
-                        var s = _runs[c.Start + (2 * r)];
-                        var len = (r + 1 < c.RunCount ? _runs[c.Start + (2 * r) + 3] : c.Keys) - _runs[c.Start + (2 * r) + 1];
+                        var (s, len) = RunAt(c.Start, r);
                         for (var i = 0; i < len; i++)
                         {
                             yield return basis | (long)(s + i);
@@ -442,6 +500,15 @@ public sealed class CompactKeySet
             }
         }
     }
+
+    // Accessors for the iterator above (an iterator body cannot dereference pointers itself).
+    private Header HeaderAt(int slot) => _table[slot];
+
+    private ushort LowAt(uint index) => _lows[index];
+
+    private ulong WordAt(uint index) => _bits[index];
+
+    private (int Start, int Length) RunAt(uint start, int run) => (_runs[start + (2 * run)], RunLength(_runs + start, run));
 
     /// <summary>Accepts keys in strictly ascending order and encodes each container as it closes.</summary>
     public sealed class Builder
@@ -502,13 +569,13 @@ public sealed class CompactKeySet
 
             var arrayBytes = lows.Length * 2;
             const int bitmapBytes = (BitmapWords * 8) + (BlocksPerBitmap * 2);
-            var runBytes = runs * 4;
+            var runBytes = (runs + 1) * 4;   // with the sentinel pair
             var c = new Container { High = _pendingHigh, Rank = Count, Keys = lows.Length, First = lows[0], Last = lows[^1] };
             if (runBytes < arrayBytes && runBytes < bitmapBytes)
             {
                 c.Kind = Kind.Runs;
                 c.Start = Runs.Count;
-                c.RunCount = (ushort)runs;  // runs * 4 < keys * 2 <= 131 072, so runs < 32 768
+                c.RunCount = (ushort)runs;  // runs * 4 < keys * 2 <= 131 072, so runs < 32 768 (15 bits of the header)
                 var i = 0;
                 while (i < lows.Length)
                 {
@@ -523,6 +590,10 @@ public sealed class CompactKeySet
                     c.Last = lows[i];
                     i = j + 1;
                 }
+
+                // Sentinel: its rank ends the last run (65 536 keys wraps to 0; see RunLength).
+                Runs.Add(0);
+                Runs.Add((ushort)lows.Length);
             }
             else if (lows.Length <= ArrayMax && arrayBytes <= bitmapBytes)
             {
