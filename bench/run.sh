@@ -10,7 +10,7 @@
 #
 # Knobs (environment): DEVICES (300000), ROUNDS (3), WARMUP (5s), DURATION (15s), CONCURRENCY (32 unary callers),
 # CHANNELS (1), BATCH_SIZE (5000), BATCH_CONCURRENCY (4), STREAMS (4), STREAM_DEPTH (256), SYNC_RATE_SHARE (0.1 of peak),
-# PROP_CHANGES (300), REDIS_FSYNC (always: an ack is on disk), HYDRATE_SCALE (0), OUT (bench/results).
+# PROP_CHANGES (300), REDIS_FSYNC (always: an ack is on disk), TICK (500us, open-model pacer), HYDRATE_SCALE (0), OUT (bench/results).
 # Everything listens on 127.0.0.1 only; authentication is off (Auth:Enabled=false) on these benchmark nodes.
 set -euo pipefail
 
@@ -65,11 +65,13 @@ if [[ $HYDRATE_SCALE != only ]]; then rm -f "$OUT"/*.json "$OUT"/*.md "$OUT"/*.p
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  sleep 3
+  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
 
-start_redis() { # name -> prints port
+start_redis() { # name -> sets REDIS_PORT (not in a subshell: its pid must reach PIDS for the cleanup)
   local name=$1 port
   port=$(lt free-port)
   mkdir -p "$DATA/$name"
@@ -77,7 +79,7 @@ start_redis() { # name -> prints port
     --save "" --daemonize no --protected-mode yes >"$DATA/$name.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
-  echo "$port"
+  REDIS_PORT=$port
 }
 
 # start_node name grpc_port admin_port redis_port [KEY=VALUE ...]: sets NODE_PID
@@ -120,8 +122,8 @@ CPU="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores"
 A_PID=""
 if [[ $HYDRATE_SCALE != only ]]; then
 # --- Redis, node A, seed ----------------------------------------------------------------------------------------
-REDIS=$(start_redis redis)
-NAIVE_REDIS=$(start_redis redis-naive)
+start_redis redis; REDIS=$REDIS_PORT
+start_redis redis-naive; NAIVE_REDIS=$REDIS_PORT
 A_GRPC=$(lt free-port); A_ADMIN=$(lt free-port)
 # Node A writes checkpoints often enough that the hydration test below starts from one, as a production node would.
 start_node nodeA "$A_GRPC" "$A_ADMIN" "$REDIS" Redis__CheckpointEveryMutations=200000 Redis__CheckpointMinInterval=00:00:05
@@ -148,6 +150,9 @@ NOOP=http://127.0.0.1:$N_GRPC
 sleep 2
 
 COMMON=(--mix "$DATA/mix.jsonl" --warmup "$WARMUP" --duration "$DURATION" --channels "$CHANNELS")
+# Open model: requests due within one pacer tick go out together, each timed from its own due time (so the tick
+# can only add client-side delay to the figures); lone requests cost ~5x the CPU here (see the LoadTest README).
+OPEN=(--model open --tick "${TICK:-500us}")
 
 # --- unary closed model: baseline, ImeiEir, naive, interleaved rounds -------------------------------------------
 for r in $(seq "$ROUNDS"); do
@@ -160,8 +165,8 @@ PEAK=$(median_rate "$OUT"/rounds/eir-check-r*.json)
 HALF=$(jq -n "$PEAK / 2 | floor")
 
 log "open model at half the peak unary rate: $HALF checks/s (peak $PEAK), ImeiEir then the no-op baseline"
-lt run --target "$A" "${COMMON[@]}" --model open --rate "$HALF" --label eir-open --out "$OUT/eir-open" || true
-lt run --target "$NOOP" "${COMMON[@]}" --model open --rate "$HALF" --no-verify --label noop-open --out "$OUT/noop-open" --no-png || true
+lt run --target "$A" "${COMMON[@]}" "${OPEN[@]}" --rate "$HALF" --label eir-open --out "$OUT/eir-open" || true
+lt run --target "$NOOP" "${COMMON[@]}" "${OPEN[@]}" --rate "$HALF" --no-verify --label noop-open --out "$OUT/noop-open" --no-png || true
 
 log "CheckBatch x$BATCH_SIZE and CheckStream (closed model), ImeiEir and no-op"
 lt run --target "$A" "${COMMON[@]}" --api batch --batch-size "$BATCH_SIZE" --concurrency "$BATCH_CONCURRENCY" --label eir-batch --out "$OUT/eir-batch" || true
@@ -173,11 +178,11 @@ lt run --target "$NOOP" "${COMMON[@]}" --api stream --concurrency "$STREAMS" --d
 # --- sync while checks run ----------------------------------------------------------------------------------------
 SYNC_RATE=$(jq -n "$PEAK * $SYNC_RATE_SHARE | floor")
 log "sync: check p99 at $SYNC_RATE checks/s idle, then while churn streams through Apply"
-lt run --target "$A" "${COMMON[@]}" --model open --rate "$SYNC_RATE" --label sync-idle --out "$OUT/sync-idle" --no-png || true
+lt run --target "$A" "${COMMON[@]}" "${OPEN[@]}" --rate "$SYNC_RATE" --label sync-idle --out "$OUT/sync-idle" --no-png || true
 SYNC_FOR=$(( ${WARMUP%s} + ${DURATION%s} + 1 ))
 lt sync --target "$A" --deltas 50000000 --for "${SYNC_FOR}s" --json "$OUT/sync.json" >"$DATA/sync.log" 2>&1 &
 SYNC_PID=$!
-lt run --target "$A" "${COMMON[@]}" --model open --rate "$SYNC_RATE" --label sync-during --out "$OUT/sync-during" --no-png || true
+lt run --target "$A" "${COMMON[@]}" "${OPEN[@]}" --rate "$SYNC_RATE" --label sync-during --out "$OUT/sync-during" --no-png || true
 wait "$SYNC_PID" || true
 tail -n 2 "$DATA/sync.log"
 
@@ -248,7 +253,7 @@ fi # HYDRATE_SCALE != only
 if [[ $HYDRATE_SCALE == 1 || $HYDRATE_SCALE == only ]]; then
   log "hydration at the goal's scale: 10 M registered IMEIs, ~2 M bindings, 5 M subscribers (own Redis and node)"
   [[ -n $A_PID ]] && kill "$A_PID" 2>/dev/null || true
-  BIG=$(start_redis redis-scale)
+  start_redis redis-scale; BIG=$REDIS_PORT
   S_GRPC=$(lt free-port); S_ADMIN=$(lt free-port)
   start_node scaleA "$S_GRPC" "$S_ADMIN" "$BIG" Redis__CheckpointMinInterval=00:00:20
   wait_ready "$S_ADMIN" >/dev/null

@@ -201,40 +201,76 @@ internal sealed class LoadRunner
             }
         }
 
+        // Unary and batch: the pacer only posts due times (~100 ns each); a pool of async callers takes them and
+        // makes the calls. A caller that finishes finds the next due time waiting without a thread wake-up, so
+        // under load the client costs about what it costs in the closed model. Starting calls on the pacer thread
+        // itself measured seconds of lateness at 23 000/s here: the synchronous part of a call is tens of µs.
+        // If every caller is busy the due times queue up, and the wait is charged to latency (from the due time).
+        var dueTimes = new Channel<long>[pacers];
+        var callers = new List<Task>();
+        for (var p = 0; p < pacers; p++)
+        {
+            dueTimes[p] = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleWriter = true });
+            if (_s.Api == Api.Stream)
+            {
+                continue;
+            }
+
+            var client = new EquipmentCheck.EquipmentCheckClient(_target[p]);
+            var options = _target.Options(ct);
+            var reader = dueTimes[p].Reader;
+            for (var c = 0; c < Math.Max(1, _s.Callers / pacers); c++)
+            {
+                callers.Add(Task.Run(async () =>
+                {
+                    while (await reader.WaitToReadAsync(CancellationToken.None))
+                    {
+                        while (reader.TryRead(out var due))
+                        {
+                            if (_s.Api == Api.Check)
+                            {
+                                await FireUnaryAsync(client, options, NextIndex(), due, m);
+                            }
+                            else
+                            {
+                                await FireBatchAsync(client, options, (int)((ulong)Interlocked.Increment(ref _next) % (ulong)_batches.Length), due, m);
+                            }
+                        }
+                    }
+                }, CancellationToken.None));
+            }
+        }
+
         var threads = new Thread[pacers];
         for (var p = 0; p < pacers; p++)
         {
             var pacer = p;
-            var client = new EquipmentCheck.EquipmentCheckClient(_target[p]);
-            var options = _target.Options(ct);
+            var writer = dueTimes[p].Writer;
             var offset = (long)(Stopwatch.Frequency / perPacer * p / pacers);
-            threads[p] = new Thread(() => Pacer.Run(start + offset, end, perPacer, due =>
+            threads[p] = new Thread(() =>
             {
-                if (Interlocked.Read(ref _inFlight) >= _s.MaxInFlight)
+                Pacer.Run(start + offset, end, perPacer, (long)_s.Tick.TotalNanoseconds, due =>
                 {
-                    return false;
-                }
+                    if (Interlocked.Read(ref _inFlight) >= _s.MaxInFlight)
+                    {
+                        return false;
+                    }
 
-                Interlocked.Increment(ref _inFlight);
-                // The pacer starts each call itself (its synchronous part, a few microseconds); the answer is handled
-                // on the connection's I/O threads. Handing every call to the thread pool instead costs a thread
-                // wake-up per request, which measured 4x more client CPU per request on this 2-core machine.
-                switch (_s.Api)
-                {
-                    case Api.Check:
-                        _ = FireUnaryAsync(client, options, NextIndex(), due, m);
-                        break;
-                    case Api.Batch:
-                        _ = FireBatchAsync(client, options, (int)((ulong)Interlocked.Increment(ref _next) % (ulong)_batches.Length), due, m);
-                        break;
-                    default:
+                    Interlocked.Increment(ref _inFlight);
+                    if (_s.Api == Api.Stream)
+                    {
                         streams[pacer]!.Post(NextIndex(), due, () => Interlocked.Decrement(ref _inFlight));
-                        break;
-                }
+                    }
+                    else
+                    {
+                        writer.TryWrite(due);
+                    }
 
-                return true;
-            }))
-            { IsBackground = true, Name = $"pacer-{p}", Priority = ThreadPriority.AboveNormal };
+                    return true;
+                });
+                writer.TryComplete();
+            })
+            { IsBackground = true, Name = $"pacer-{p}" };
             threads[p].Start();
         }
 
@@ -253,6 +289,8 @@ internal sealed class LoadRunner
                 await f.CompleteAsync();
             }
         }
+
+        await Task.WhenAll(callers);
 
         // Drain what is still in flight (its latencies count: they were due in the window).
         var drainUntil = Stopwatch.GetTimestamp() + (30 * Stopwatch.Frequency);

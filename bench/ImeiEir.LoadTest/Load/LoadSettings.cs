@@ -32,6 +32,10 @@ internal sealed record LoadSettings
           --batch-size N         items per CheckBatch (default 1000)
           --depth N              stream: messages in flight per stream (default 256)
           --max-in-flight N      open: calls in flight before the pacer waits (charged to latency; default 20000)
+          --callers N            open (check/batch): async callers taking due requests (default 512); when all are
+                                 busy, due requests wait, and the wait is charged to latency
+          --tick D               open: shortest pacer sleep; requests due within one tick go out together,
+                                 each timed from its own due time (default 0: one by one; e.g. 200us)
           --warmup D             e.g. 5s (default 5s)
           --duration D           measured time, e.g. 20s (default 20s)
           --no-verify            do not compare answers (transport baseline: the no-op handler answers nothing)
@@ -64,6 +68,10 @@ internal sealed record LoadSettings
 
     public int MaxInFlight { get; init; } = 20_000;
 
+    public TimeSpan Tick { get; init; } = TimeSpan.Zero;
+
+    public int Callers { get; init; } = 512;
+
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
@@ -94,6 +102,8 @@ internal sealed record LoadSettings
             BatchSize = a.Int("batch-size", 1000),
             Depth = a.Int("depth", 256),
             MaxInFlight = a.Int("max-in-flight", 20_000),
+            Tick = a.Duration("tick", TimeSpan.Zero),
+            Callers = a.Int("callers", 512),
             Warmup = a.Duration("warmup", TimeSpan.FromSeconds(5)),
             Duration = a.Duration("duration", TimeSpan.FromSeconds(20)),
             Verify = !a.Flag("no-verify"),

@@ -53,6 +53,12 @@ internal static class RunCommand
 
         var report = RunReport.From(s, m, startedAt);
         Console.WriteLine(report.OneLine());
+        if (s.Model == Model.Open)
+        {
+            var (mean, max, fired) = Pacer.Lateness;
+            Console.WriteLine($"  pacer: {fired:N0} calls started, {mean:N0} µs late on average, {max:N0} µs at most (client side; inside the latencies above)");
+        }
+
         foreach (var e in report.ErrorSamples.Take(5))
         {
             Console.WriteLine("  " + e);

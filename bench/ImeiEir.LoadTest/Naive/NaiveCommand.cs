@@ -151,15 +151,8 @@ internal static class NaiveCommand
         app.MapGrpcService<NaiveEquipmentCheckService>();
         await app.StartAsync(ct);
         Console.WriteLine($"naive EquipmentCheck on http://127.0.0.1:{port} over Redis {config}; Ctrl+C stops");
-        try
-        {
-            await Task.Delay(Timeout.Infinite, ct);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        await app.StopAsync(CancellationToken.None);
+        // Stops on Ctrl+C and on SIGTERM (the host's lifetime), so a script can end it by its pid.
+        await app.WaitForShutdownAsync(ct);
         return 0;
     }
 }

@@ -36,6 +36,9 @@ internal sealed record RunReport
 
     public double Rate { get; init; }
 
+    /// <summary>Open model: the pacer's shortest sleep (requests due within it go out together), microseconds.</summary>
+    public double TickUs { get; init; }
+
     public double WarmupSeconds { get; init; }
 
     public double DurationSeconds { get; init; }
@@ -115,6 +118,7 @@ internal sealed record RunReport
             BatchSize = s.Api == Load.Api.Batch ? s.BatchSize : 0,
             Depth = s.Api == Load.Api.Stream && s.Model == Load.Model.Closed ? s.Depth : 0,
             Rate = s.Rate,
+            TickUs = s.Model == Load.Model.Open ? s.Tick.TotalMicroseconds : 0,
             WarmupSeconds = s.Warmup.TotalSeconds,
             DurationSeconds = seconds,
             Verified = s.Verify,
@@ -161,7 +165,7 @@ internal sealed record RunReport
         sb.AppendLine(ic, $"- target `{Target}`, API `{Api}`, {Model} model, started {StartedAt}");
         var shape = Model == "closed"
             ? $"{Concurrency} concurrent {(Api == "stream" ? "streams" : "callers")}"
-            : string.Create(ic, $"arrival rate {Rate:N0} checks/s (latency from the intended send time)");
+            : string.Create(ic, $"arrival rate {Rate:N0} checks/s (latency from the intended send time; pacer tick {TickUs:0} µs)");
         var extra = (BatchSize > 0 ? $", batch size {BatchSize}" : "") + (Depth > 0 ? $", {Depth} messages in flight per stream" : "");
         sb.AppendLine(ic, $"- {shape}, {Channels} channel(s){extra}");
         sb.AppendLine(ic, $"- warm-up {WarmupSeconds:0.#} s, measured {DurationSeconds:0.#} s; answers {(Verified ? "verified against the request mix" : "not verified (transport baseline)")}");
