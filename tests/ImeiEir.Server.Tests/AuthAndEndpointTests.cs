@@ -19,8 +19,14 @@ public sealed class AuthAndEndpointTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _node.DisposeAsync();
-        await _redis.DisposeAsync();
+        try
+        {
+            await _node.DisposeAsync();
+        }
+        finally
+        {
+            await _redis.DisposeAsync();
+        }
     }
 
     private static readonly CheckRequest Request = new() { Imei = "35693803564380", Msisdn = "996700000001" };
@@ -165,8 +171,14 @@ public sealed class AuthPathSpellingTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _node.DisposeAsync();
-        await _redis.DisposeAsync();
+        try
+        {
+            await _node.DisposeAsync();
+        }
+        finally
+        {
+            await _redis.DisposeAsync();
+        }
     }
 
     [Theory]

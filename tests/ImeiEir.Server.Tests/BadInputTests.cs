@@ -16,8 +16,14 @@ public sealed class BadInputTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _node.DisposeAsync();
-        await _redis.DisposeAsync();
+        try
+        {
+            await _node.DisposeAsync();
+        }
+        finally
+        {
+            await _redis.DisposeAsync();
+        }
     }
 
     public static TheoryData<string, Delta, string> Cases => new()

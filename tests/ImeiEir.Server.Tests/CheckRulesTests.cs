@@ -35,8 +35,14 @@ public sealed class CheckRulesTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _node.DisposeAsync();
-        await _redis.DisposeAsync();
+        try
+        {
+            await _node.DisposeAsync();
+        }
+        finally
+        {
+            await _redis.DisposeAsync();
+        }
     }
 
     public static TheoryData<string, string, string, Verdict, EquipmentStatus, Reason> Cases => new()

@@ -18,8 +18,14 @@ public sealed class CliImportTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _node.DisposeAsync();
-        await _redis.DisposeAsync();
+        try
+        {
+            await _node.DisposeAsync();
+        }
+        finally
+        {
+            await _redis.DisposeAsync();
+        }
         Directory.Delete(_dir, true);
     }
 

@@ -11,6 +11,26 @@ namespace ImeiEir.Server.Tests;
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
+    // Every server still running when the test process exits is killed, even if a test's cleanup failed.
+    private static readonly List<Process> Running = [];
+
+    static RedisServer() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        lock (Running)
+        {
+            foreach (var p in Running)
+            {
+                try
+                {
+                    p.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                }
+            }
+        }
+    };
+
     private Process? _process;
 
     private readonly string[] _extraArgs;
@@ -57,6 +77,11 @@ public sealed class RedisServer : IAsyncDisposable
         }
 
         _process = Process.Start(psi) ?? throw new InvalidOperationException("redis-server did not start (is the redis-server package installed?)");
+        lock (Running)
+        {
+            Running.Add(_process);
+        }
+
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
@@ -85,6 +110,14 @@ public sealed class RedisServer : IAsyncDisposable
         {
             p.Kill(entireProcessTree: true);
             await p.WaitForExitAsync();
+        }
+
+        if (_process is not null)
+        {
+            lock (Running)
+            {
+                Running.Remove(_process);
+            }
         }
 
         _process?.Dispose();

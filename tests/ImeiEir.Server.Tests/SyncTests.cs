@@ -17,8 +17,14 @@ public sealed class SyncTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _node.DisposeAsync();
-        await _redis.DisposeAsync();
+        try
+        {
+            await _node.DisposeAsync();
+        }
+        finally
+        {
+            await _redis.DisposeAsync();
+        }
     }
 
     [Fact]
