@@ -10,7 +10,8 @@
 #
 # Knobs (environment): DEVICES (300000), ROUNDS (3), WARMUP (5s), DURATION (15s), CONCURRENCY (32 unary callers),
 # CHANNELS (1), BATCH_SIZE (5000), BATCH_CONCURRENCY (4), STREAMS (4), STREAM_DEPTH (256), SYNC_RATE_SHARE (0.1 of peak),
-# PROP_CHANGES (300), REDIS_FSYNC (always: an ack is on disk), TICK (500us, open-model pacer), HYDRATE_SCALE (0), OUT (bench/results).
+# PROP_CHANGES (300), REDIS_FSYNC (always: an ack is on disk), TICK (500us, open-model pacer), OPEN_WARMUP (10s),
+# HYDRATE_SCALE (0), OUT (bench/results).
 # Everything listens on 127.0.0.1 only; authentication is off (Auth:Enabled=false) on these benchmark nodes.
 set -euo pipefail
 
@@ -59,7 +60,10 @@ lt() { dotnet "$LT_DLL" "$@"; }
 
 rm -rf "$DATA"
 mkdir -p "$DATA" "$OUT/rounds"
-if [[ $HYDRATE_SCALE != only ]]; then rm -f "$OUT"/*.json "$OUT"/*.md "$OUT"/*.png "$OUT"/rounds/*; fi
+# A new run replaces the previous results, except those of the scale hydration (HYDRATE_SCALE=only refreshes them).
+if [[ $HYDRATE_SCALE != only ]]; then
+  find "$OUT" -maxdepth 2 -type f \( -name '*.json' -o -name '*.md' -o -name '*.png' -o -name '*.txt' \) ! -name '*-scale*' -delete
+fi
 
 # --- processes (each started here, stopped by its own pid on exit) --------------------------------------------
 PIDS=()
@@ -113,6 +117,27 @@ median_rate() { # files... -> median checks/s
   jq -s '[.[].checksPerSecond] | sort | .[(length / 2 | floor)]' "$@"
 }
 
+# hydrate name redis_port out.json: a fresh node on that Redis; time to /readyz 200, RSS, Redis used_memory.
+hydrate() { # name redis_port out.json
+  local name=$1 redis=$2 out=$3 grpc admin ms pid rss used ckpt body
+  grpc=$(lt free-port); admin=$(lt free-port)
+  start_node "$name" "$grpc" "$admin" "$redis"
+  pid=$NODE_PID
+  ms=$(wait_ready "$admin")
+  sleep 1
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+  used=$(redis-cli -p "$redis" info memory | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}')
+  ckpt=$(redis-cli -p "$redis" hget eir:ckpt seq | tr -d '\r')
+  body=$(grep -o 'Index loaded from Redis at sequence [0-9]*: [0-9]* registered IMEIs, [0-9]* bindings, [0-9]* subscribers in [0-9]* ms' "$DATA/$name.log" | tail -1)
+  jq -n --arg body "$body" --argjson ms "$ms" --argjson rss "$rss" --argjson used "$used" --arg ckpt "${ckpt:-0}" '
+    ($body | capture("sequence (?<seq>[0-9]+): (?<reg>[0-9]+) registered IMEIs, (?<b>[0-9]+) bindings, (?<s>[0-9]+) subscribers in (?<load>[0-9]+) ms")) as $h
+    | {secondsToReady: ($ms / 1000), indexLoadMs: ($h.load | tonumber), sequence: ($h.seq | tonumber), checkpointSequence: (($ckpt | tonumber?) // 0),
+       registeredImeis: ($h.reg | tonumber), bindings: ($h.b | tonumber), subscribers: ($h.s | tonumber),
+       rssMiB: ($rss / 1024 | floor), redisUsedMemoryMiB: ($used / 1048576 | floor), redisUsedMemoryBytes: $used}' >"$out"
+  kill "$pid" 2>/dev/null || true
+  cat "$out"
+}
+
 # --- machine --------------------------------------------------------------------------------------------------
 CMD="bench/run.sh (DEVICES=$DEVICES ROUNDS=$ROUNDS WARMUP=$WARMUP DURATION=$DURATION CONCURRENCY=$CONCURRENCY CHANNELS=$CHANNELS BATCH_SIZE=$BATCH_SIZE REDIS_FSYNC=$REDIS_FSYNC)"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -152,7 +177,9 @@ sleep 2
 COMMON=(--mix "$DATA/mix.jsonl" --warmup "$WARMUP" --duration "$DURATION" --channels "$CHANNELS")
 # Open model: requests due within one pacer tick go out together, each timed from its own due time (so the tick
 # can only add client-side delay to the figures); lone requests cost ~5x the CPU here (see the LoadTest README).
-OPEN=(--model open --tick "${TICK:-500us}")
+# The open model warms up longer (OPEN_WARMUP, 10 s): a backlog left by JIT tiering at a fixed rate must drain
+# before the measured window starts, or it lands in the window's first second.
+OPEN=(--model open --tick "${TICK:-500us}" --warmup "${OPEN_WARMUP:-10s}")
 
 # --- unary closed model: baseline, ImeiEir, naive, interleaved rounds -------------------------------------------
 for r in $(seq "$ROUNDS"); do
@@ -179,7 +206,8 @@ lt run --target "$NOOP" "${COMMON[@]}" --api stream --concurrency "$STREAMS" --d
 SYNC_RATE=$(jq -n "$PEAK * $SYNC_RATE_SHARE | floor")
 log "sync: check p99 at $SYNC_RATE checks/s idle, then while churn streams through Apply"
 lt run --target "$A" "${COMMON[@]}" "${OPEN[@]}" --rate "$SYNC_RATE" --label sync-idle --out "$OUT/sync-idle" --no-png || true
-SYNC_FOR=$(( ${WARMUP%s} + ${DURATION%s} + 1 ))
+OW=${OPEN_WARMUP:-10s}
+SYNC_FOR=$(( ${OW%s} + ${DURATION%s} + 1 ))
 lt sync --target "$A" --deltas 50000000 --for "${SYNC_FOR}s" --json "$OUT/sync.json" >"$DATA/sync.log" 2>&1 &
 SYNC_PID=$!
 lt run --target "$A" "${COMMON[@]}" "${OPEN[@]}" --rate "$SYNC_RATE" --label sync-during --out "$OUT/sync-during" --no-png || true
@@ -227,25 +255,6 @@ h2open noop "$NOOP" "$HALF"
 h2open eir "$A" "$HALF"
 
 # --- hydration: a fresh node on the seeded Redis ------------------------------------------------------------------
-hydrate() { # name redis_port out.json
-  local name=$1 redis=$2 out=$3 grpc admin ms pid rss used ckpt body
-  grpc=$(lt free-port); admin=$(lt free-port)
-  start_node "$name" "$grpc" "$admin" "$redis"
-  pid=$NODE_PID
-  ms=$(wait_ready "$admin")
-  sleep 1
-  rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
-  used=$(redis-cli -p "$redis" info memory | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}')
-  ckpt=$(redis-cli -p "$redis" hget eir:ckpt seq | tr -d '\r')
-  body=$(grep -o 'Index loaded from Redis at sequence [0-9]*: [0-9]* registered IMEIs, [0-9]* bindings, [0-9]* subscribers in [0-9]* ms' "$DATA/$name.log" | tail -1)
-  jq -n --arg body "$body" --argjson ms "$ms" --argjson rss "$rss" --argjson used "$used" --arg ckpt "${ckpt:-0}" '
-    ($body | capture("sequence (?<seq>[0-9]+): (?<reg>[0-9]+) registered IMEIs, (?<b>[0-9]+) bindings, (?<s>[0-9]+) subscribers in (?<load>[0-9]+) ms")) as $h
-    | {secondsToReady: ($ms / 1000), indexLoadMs: ($h.load | tonumber), sequence: ($h.seq | tonumber), checkpointSequence: (($ckpt | tonumber?) // 0),
-       registeredImeis: ($h.reg | tonumber), bindings: ($h.b | tonumber), subscribers: ($h.s | tonumber),
-       rssMiB: ($rss / 1024 | floor), redisUsedMemoryMiB: ($used / 1048576 | floor), redisUsedMemoryBytes: $used}' >"$out"
-  kill "$pid" 2>/dev/null || true
-  cat "$out"
-}
 log "hydration: a fresh node on the seeded Redis, time to /readyz 200, RSS, Redis used_memory"
 hydrate nodeC "$REDIS" "$OUT/hydration.json"
 fi # HYDRATE_SCALE != only
