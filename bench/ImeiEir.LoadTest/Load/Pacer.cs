@@ -13,15 +13,15 @@ namespace ImeiEir.LoadTest.Load;
 internal static partial class Pacer
 {
     private const int PrSetTimerSlack = 29;
-    private static long s_lateTicks;
-    private static long s_fired;
-    private static long s_maxLate;
+    private static long _lateTicks;
+    private static long _fired;
+    private static long _maxLate;
 
     /// <summary>How late the pacer started calls: mean and max microseconds (client-side lateness, already inside the latencies).</summary>
     public static (double MeanUs, double MaxUs, long Fired) Lateness => (
-        s_fired == 0 ? 0 : s_lateTicks * 1e6 / Stopwatch.Frequency / s_fired,
-        s_maxLate * 1e6 / Stopwatch.Frequency,
-        s_fired);
+        _fired == 0 ? 0 : _lateTicks * 1e6 / Stopwatch.Frequency / _fired,
+        _maxLate * 1e6 / Stopwatch.Frequency,
+        _fired);
 
     /// <summary>Runs on the calling thread until <paramref name="end"/>; calls <paramref name="fire"/> with each due time.</summary>
     /// <param name="tickNs">
@@ -49,11 +49,11 @@ internal static partial class Pacer
             var now = Stopwatch.GetTimestamp();
             if (now >= due)
             {
-                Interlocked.Add(ref s_lateTicks, now - due);
-                Interlocked.Increment(ref s_fired);
-                if (now - due > s_maxLate)
+                Interlocked.Add(ref _lateTicks, now - due);
+                Interlocked.Increment(ref _fired);
+                if (now - due > _maxLate)
                 {
-                    s_maxLate = now - due;
+                    _maxLate = now - due;
                 }
 
                 // Everything due by now goes out at once, each with its own due time.
