@@ -6,29 +6,8 @@ using ImeiEir.Contracts.V1;
 namespace ImeiEir.Server.Tests;
 
 /// <summary>API keys and roles; each route only on its own Kestrel endpoint.</summary>
-public sealed class AuthAndEndpointTests : IAsyncLifetime
+public sealed class AuthAndEndpointTests : NodeTest
 {
-    private readonly RedisServer _redis = new();
-    private TestNode _node = null!;
-
-    public async Task InitializeAsync()
-    {
-        await _redis.StartAsync();
-        _node = await TestNode.StartAsync(_redis.Configuration);
-    }
-
-    public async Task DisposeAsync()
-    {
-        try
-        {
-            await _node.DisposeAsync();
-        }
-        finally
-        {
-            await _redis.DisposeAsync();
-        }
-    }
-
     private static readonly CheckRequest Request = new() { Imei = "35693803564380", Msisdn = "996700000001" };
 
     [Theory]
@@ -44,7 +23,7 @@ public sealed class AuthAndEndpointTests : IAsyncLifetime
             metadata.Add("authorization", header);
         }
 
-        var ex = await Assert.ThrowsAsync<RpcException>(async () => await _node.Checks.CheckAsync(Request, metadata));
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await Node.Checks.CheckAsync(Request, metadata));
 
         Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
     }
@@ -54,7 +33,7 @@ public sealed class AuthAndEndpointTests : IAsyncLifetime
     [InlineData(TestNode.SelfServiceKey, "check")]
     public async Task Check_KeyWithoutCheckRole_PermissionDenied(string key, string role)
     {
-        var ex = await Assert.ThrowsAsync<RpcException>(async () => await _node.Checks.CheckAsync(Request, TestNode.Auth(key)));
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await Node.Checks.CheckAsync(Request, TestNode.Auth(key)));
 
         Assert.Equal(StatusCode.PermissionDenied, ex.StatusCode);
         Assert.Contains(role, ex.Status.Detail, StringComparison.Ordinal);
@@ -63,8 +42,8 @@ public sealed class AuthAndEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Sync_CheckOnlyKey_PermissionDenied()
     {
-        var ex = await Assert.ThrowsAsync<RpcException>(async () => await _node.Sync.GetSyncStateAsync(new GetSyncStateRequest(), TestNode.Auth(TestNode.CheckKey)));
-        var ussd = await Assert.ThrowsAsync<RpcException>(async () => await _node.SelfService.GetDeviceStatusAsync(new DeviceStatusRequest { Imei = "35693803564380" }, TestNode.Auth(TestNode.SyncKey)));
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await Node.Sync.GetSyncStateAsync(new GetSyncStateRequest(), TestNode.Auth(TestNode.CheckKey)));
+        var ussd = await Assert.ThrowsAsync<RpcException>(async () => await Node.SelfService.GetDeviceStatusAsync(new DeviceStatusRequest { Imei = "35693803564380" }, TestNode.Auth(TestNode.SyncKey)));
 
         Assert.Equal(StatusCode.PermissionDenied, ex.StatusCode);
         Assert.Equal(StatusCode.PermissionDenied, ussd.StatusCode);
@@ -75,9 +54,9 @@ public sealed class AuthAndEndpointTests : IAsyncLifetime
     {
         var key = TestNode.Auth(TestNode.AllKey);
 
-        var check = await _node.Checks.CheckAsync(Request, key);
-        var state = await _node.Sync.GetSyncStateAsync(new GetSyncStateRequest(), key);
-        var status = await _node.SelfService.GetDeviceStatusAsync(new DeviceStatusRequest { Imei = "35693803564380" }, key);
+        var check = await Node.Checks.CheckAsync(Request, key);
+        var state = await Node.Sync.GetSyncStateAsync(new GetSyncStateRequest(), key);
+        var status = await Node.SelfService.GetDeviceStatusAsync(new DeviceStatusRequest { Imei = "35693803564380" }, key);
 
         Assert.Equal(Reason.NotRegistered, check.Reason);
         Assert.Equal(0UL, state.Sequence);
@@ -87,8 +66,8 @@ public sealed class AuthAndEndpointTests : IAsyncLifetime
     [Fact]
     public async Task HealthAndReflection_AnswerWithoutKey()
     {
-        var health = await new Health.HealthClient(_node.Channel).CheckAsync(new HealthCheckRequest());
-        using var reflection = new global::Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(_node.Channel).ServerReflectionInfo();
+        var health = await new Health.HealthClient(Node.Channel).CheckAsync(new HealthCheckRequest());
+        using var reflection = new global::Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(Node.Channel).ServerReflectionInfo();
         await reflection.RequestStream.WriteAsync(new global::Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
         await reflection.RequestStream.CompleteAsync();
         Assert.True(await reflection.ResponseStream.MoveNext(CancellationToken.None));
@@ -102,15 +81,15 @@ public sealed class AuthAndEndpointTests : IAsyncLifetime
     [Fact]
     public async Task AdminRoutes_OnlyOnAdminEndpoint_MetricsCarryCheckCounters()
     {
-        await _node.CheckAsync("35693803564380", "996700000001");
+        await Node.CheckAsync("35693803564380", "996700000001");
         using var http1 = new HttpClient();
         using var http2 = new HttpClient { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
 
-        var metrics = await http1.GetStringAsync($"http://127.0.0.1:{_node.AdminPort}/metrics");
-        var ready = await http1.GetAsync($"http://127.0.0.1:{_node.AdminPort}/readyz");
-        var metricsOnGrpc = await http2.GetAsync($"http://127.0.0.1:{_node.GrpcPort}/metrics");
-        var readyOnGrpc = await http2.GetAsync($"http://127.0.0.1:{_node.GrpcPort}/readyz");
-        var n5gOnAdmin = await http1.GetAsync($"http://127.0.0.1:{_node.AdminPort}/n5g-eir-eic/v1/equipment-status?pei=imei-356938035643809");
+        var metrics = await http1.GetStringAsync($"http://127.0.0.1:{Node.AdminPort}/metrics");
+        var ready = await http1.GetAsync($"http://127.0.0.1:{Node.AdminPort}/readyz");
+        var metricsOnGrpc = await http2.GetAsync($"http://127.0.0.1:{Node.GrpcPort}/metrics");
+        var readyOnGrpc = await http2.GetAsync($"http://127.0.0.1:{Node.GrpcPort}/readyz");
+        var n5gOnAdmin = await http1.GetAsync($"http://127.0.0.1:{Node.AdminPort}/n5g-eir-eic/v1/equipment-status?pei=imei-356938035643809");
 
         Assert.Contains("imeieir_checks_total", metrics, StringComparison.Ordinal);
         Assert.Contains("reason=\"not_registered\"", metrics, StringComparison.Ordinal);
@@ -158,29 +137,8 @@ public sealed class AuthConfigurationTests : IAsyncLifetime
 }
 
 /// <summary>Routing matches paths case-insensitively: another spelling must not skip the key check.</summary>
-public sealed class AuthPathSpellingTests : IAsyncLifetime
+public sealed class AuthPathSpellingTests : NodeTest
 {
-    private readonly RedisServer _redis = new();
-    private TestNode _node = null!;
-
-    public async Task InitializeAsync()
-    {
-        await _redis.StartAsync();
-        _node = await TestNode.StartAsync(_redis.Configuration);
-    }
-
-    public async Task DisposeAsync()
-    {
-        try
-        {
-            await _node.DisposeAsync();
-        }
-        finally
-        {
-            await _redis.DisposeAsync();
-        }
-    }
-
     [Theory]
     [InlineData("/imeieir.v1.EquipmentCheck/Check")]
     [InlineData("/IMEIEIR.V1.EQUIPMENTCHECK/CHECK")]
@@ -190,7 +148,7 @@ public sealed class AuthPathSpellingTests : IAsyncLifetime
     public async Task GrpcPath_AnySpellingWithoutKey_Unauthenticated(string path)
     {
         using var http = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{_node.GrpcPort}{path}")
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{Node.GrpcPort}{path}")
         {
             // An empty gRPC message frame: no compression flag, length 0.
             Content = new ByteArrayContent(new byte[5]),

@@ -3,29 +3,8 @@ using ImeiEir.Contracts.V1;
 namespace ImeiEir.Server.Tests;
 
 /// <summary>Bad input on every field of every delta: the batch is refused naming the field, nothing is applied.</summary>
-public sealed class BadInputTests : IAsyncLifetime
+public sealed class BadInputTests : NodeTest
 {
-    private readonly RedisServer _redis = new();
-    private TestNode _node = null!;
-
-    public async Task InitializeAsync()
-    {
-        await _redis.StartAsync();
-        _node = await TestNode.StartAsync(_redis.Configuration);
-    }
-
-    public async Task DisposeAsync()
-    {
-        try
-        {
-            await _node.DisposeAsync();
-        }
-        finally
-        {
-            await _redis.DisposeAsync();
-        }
-    }
-
     public static TheoryData<string, Delta, string> Cases => new()
     {
         { "device id empty", D.Register("", "35693803564380"), "register_device.device_id" },
@@ -60,7 +39,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [MemberData(nameof(Cases))]
     public async Task Apply_BadField_RefusedNamingFieldNothingApplied(string name, Delta bad, string field)
     {
-        var ack = await _node.ApplyOneAsync("bad-" + name.Replace(' ', '-'), D.Register("ok-dev", "35401011000001"), bad);
+        var ack = await Node.ApplyOneAsync("bad-" + name.Replace(' ', '-'), D.Register("ok-dev", "35401011000001"), bad);
 
         if (field.Length == 0)
         {
@@ -73,7 +52,7 @@ public sealed class BadInputTests : IAsyncLifetime
         var error = Assert.Single(ack.Errors);
         Assert.Equal(1u, error.Index);
         Assert.StartsWith(field, error.Message, StringComparison.Ordinal);
-        var state = await _node.SyncStateAsync();
+        var state = await Node.SyncStateAsync();
         Assert.Equal(0UL, state.Sequence);
         Assert.Equal(0UL, state.RegisteredImeis);
     }

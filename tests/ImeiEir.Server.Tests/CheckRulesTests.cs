@@ -4,7 +4,7 @@ using ImeiEir.Contracts.V1;
 namespace ImeiEir.Server.Tests;
 
 /// <summary>Every rule of the verdict order, end to end: registry batch in through RegistrySync, checks through gRPC.</summary>
-public sealed class CheckRulesTests : IAsyncLifetime
+public sealed class CheckRulesTests : NodeTest
 {
     // Valid check digits (Luhn) for the 14-digit bodies.
     private const string Registered = "490154203237518";
@@ -14,14 +14,10 @@ public sealed class CheckRulesTests : IAsyncLifetime
     private const string StolenRegistered = "35332206453425";
     private const string Unknown = "86753090000001";
 
-    private readonly RedisServer _redis = new();
-    private TestNode _node = null!;
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        await _redis.StartAsync();
-        _node = await TestNode.StartAsync(_redis.Configuration);
-        var ack = await _node.ApplyOneAsync(
+        await base.InitializeAsync();
+        var ack = await Node.ApplyOneAsync(
             "seed-1",
             D.Register("dev-1", Registered, SecondImei),
             D.Register("dev-2", StolenRegistered),
@@ -31,18 +27,6 @@ public sealed class CheckRulesTests : IAsyncLifetime
             D.Bind(NullImei, "996700333333"),
             D.Subscriber("437050000000009", "996700222222"));
         Assert.True(ack.Accepted, ack.Error + string.Join(";", ack.Errors));
-    }
-
-    public async Task DisposeAsync()
-    {
-        try
-        {
-            await _node.DisposeAsync();
-        }
-        finally
-        {
-            await _redis.DisposeAsync();
-        }
     }
 
     public static TheoryData<string, string, string, Verdict, EquipmentStatus, Reason> Cases => new()
@@ -71,7 +55,7 @@ public sealed class CheckRulesTests : IAsyncLifetime
     [MemberData(nameof(Cases))]
     public async Task Check_VerdictOrder_AnswersLikeDomainRules(string imei, string msisdn, string imsi, Verdict verdict, EquipmentStatus status, Reason reason)
     {
-        var r = await _node.CheckAsync(imei, msisdn, imsi);
+        var r = await Node.CheckAsync(imei, msisdn, imsi);
 
         Assert.Equal((verdict, status, reason), (r.Verdict, r.EquipmentStatus, r.Reason));
         Assert.Equal(1UL, r.Sequence);
@@ -82,8 +66,8 @@ public sealed class CheckRulesTests : IAsyncLifetime
     public async Task Check_BoundImeiWithNewNumber_GreylistedWithGraceExpiryThatStaysPut()
     {
         var before = DateTimeOffset.UtcNow;
-        var first = await _node.CheckAsync(Bound, "996700999999");
-        var again = await _node.CheckAsync(Bound, "996700999999");
+        var first = await Node.CheckAsync(Bound, "996700999999");
+        var again = await Node.CheckAsync(Bound, "996700999999");
 
         Assert.Equal((Verdict.Allow, EquipmentStatus.Greylisted, Reason.NumberSwitchGrace), (first.Verdict, first.EquipmentStatus, first.Reason));
         var expires = first.GraceExpiresAt.ToDateTimeOffset();
@@ -98,7 +82,7 @@ public sealed class CheckRulesTests : IAsyncLifetime
     [InlineData("49015420323751X", "imei")]
     public async Task Check_BadImei_InvalidArgumentNamingField(string imei, string field)
     {
-        var ex = await Assert.ThrowsAsync<RpcException>(() => _node.CheckAsync(imei, "996700111111"));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Node.CheckAsync(imei, "996700111111"));
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.StartsWith(field + " ", ex.Status.Detail, StringComparison.Ordinal);
@@ -113,7 +97,7 @@ public sealed class CheckRulesTests : IAsyncLifetime
     [InlineData("", "imsi-43701x", "imsi")]
     public async Task Check_BadSubscriber_InvalidArgumentNamingField(string msisdn, string imsi, string field)
     {
-        var ex = await Assert.ThrowsAsync<RpcException>(() => _node.CheckAsync(Registered, msisdn, imsi));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Node.CheckAsync(Registered, msisdn, imsi));
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.StartsWith(field + " ", ex.Status.Detail, StringComparison.Ordinal);
@@ -128,7 +112,7 @@ public sealed class CheckRulesTests : IAsyncLifetime
         request.Requests.Add(new CheckRequest { Imei = Unknown, Msisdn = "996555000001", CorrelationId = 3 });
         request.Requests.Add(new CheckRequest { Imei = Bound, Msisdn = "12", CorrelationId = 4 });
 
-        var response = await _node.Checks.CheckBatchAsync(request, TestNode.Auth(TestNode.CheckKey));
+        var response = await Node.Checks.CheckBatchAsync(request, TestNode.Auth(TestNode.CheckKey));
 
         Assert.Equal([1UL, 2UL, 3UL, 4UL], response.Responses.Select(r => r.CorrelationId));
         Assert.Equal([Reason.Registered, Reason.InvalidRequest, Reason.NotRegistered, Reason.InvalidRequest], response.Responses.Select(r => r.Reason));
@@ -143,7 +127,7 @@ public sealed class CheckRulesTests : IAsyncLifetime
         var request = new CheckBatchRequest();
         request.Requests.AddRange(Enumerable.Range(0, 10_001).Select(i => new CheckRequest { Imei = Registered }));
 
-        var ex = await Assert.ThrowsAsync<RpcException>(async () => await _node.Checks.CheckBatchAsync(request, TestNode.Auth(TestNode.CheckKey)));
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await Node.Checks.CheckBatchAsync(request, TestNode.Auth(TestNode.CheckKey)));
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.Contains("requests", ex.Status.Detail, StringComparison.Ordinal);
@@ -152,7 +136,7 @@ public sealed class CheckRulesTests : IAsyncLifetime
     [Fact]
     public async Task CheckStream_ManyItems_AnswersEachInOrder()
     {
-        using var call = _node.Checks.CheckStream(TestNode.Auth(TestNode.CheckKey));
+        using var call = Node.Checks.CheckStream(TestNode.Auth(TestNode.CheckKey));
         var reader = Task.Run(async () =>
         {
             var got = new List<CheckResponse>();

@@ -4,32 +4,17 @@ using ImeiEir.Contracts.V1;
 namespace ImeiEir.Server.Tests;
 
 /// <summary><c>eir import</c>: a delta file through RegistrySync.Apply, resumable without applying anything twice.</summary>
-public sealed class CliImportTests : IAsyncLifetime
+public sealed class CliImportTests : NodeTest
 {
-    private readonly RedisServer _redis = new();
     private readonly string _dir = Directory.CreateTempSubdirectory("imeieir-import-").FullName;
-    private TestNode _node = null!;
 
-    public async Task InitializeAsync()
+    public override async Task DisposeAsync()
     {
-        await _redis.StartAsync();
-        _node = await TestNode.StartAsync(_redis.Configuration);
-    }
-
-    public async Task DisposeAsync()
-    {
-        try
-        {
-            await _node.DisposeAsync();
-        }
-        finally
-        {
-            await _redis.DisposeAsync();
-        }
+        await base.DisposeAsync();
         Directory.Delete(_dir, true);
     }
 
-    private Importer NewImporter(StringWriter output) => new(_node.Sync, TestNode.Auth(TestNode.SyncKey), output);
+    private Importer NewImporter(StringWriter output) => new(Node.Sync, TestNode.Auth(TestNode.SyncKey), output);
 
     private string WriteCsv(int devices)
     {
@@ -49,7 +34,7 @@ public sealed class CliImportTests : IAsyncLifetime
 
         var code = await NewImporter(new StringWriter()).RunAsync(path, 10, CancellationToken.None);
 
-        var state = await _node.SyncStateAsync();
+        var state = await Node.SyncStateAsync();
         Assert.Equal(0, code);
         Assert.Equal((3UL, 25UL, 1UL, 1UL), (state.Sequence, state.RegisteredImeis, state.Bindings, state.Subscribers));
     }
@@ -65,7 +50,7 @@ public sealed class CliImportTests : IAsyncLifetime
         var output = new StringWriter();
         var again = await NewImporter(output).RunAsync(path, 10, CancellationToken.None);
 
-        var state = await _node.SyncStateAsync();
+        var state = await Node.SyncStateAsync();
         Assert.Equal((0, 0), (first, again));
         Assert.Contains("(duplicate)", output.ToString(), StringComparison.Ordinal);
         Assert.Equal((3UL, 25UL), (state.Sequence, state.RegisteredImeis));
@@ -84,7 +69,7 @@ public sealed class CliImportTests : IAsyncLifetime
 
         Assert.Equal(0, code);
         Assert.Contains("resuming after batch 2 of 3", output.ToString(), StringComparison.Ordinal);
-        Assert.Equal(3UL, (await _node.SyncStateAsync()).Sequence);
+        Assert.Equal(3UL, (await Node.SyncStateAsync()).Sequence);
     }
 
     [Fact]
@@ -99,7 +84,7 @@ public sealed class CliImportTests : IAsyncLifetime
         Assert.Equal(2, code);
         Assert.Contains("bad.csv:2", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("bad.csv:3", output.ToString(), StringComparison.Ordinal);
-        Assert.Equal(0UL, (await _node.SyncStateAsync()).Sequence);
+        Assert.Equal(0UL, (await Node.SyncStateAsync()).Sequence);
     }
 
     [Fact]
@@ -117,6 +102,6 @@ public sealed class CliImportTests : IAsyncLifetime
 
         Assert.Equal(2, code);
         Assert.Contains("line 2: bind.msisdn", output.ToString(), StringComparison.Ordinal);
-        Assert.Equal(0UL, (await _node.SyncStateAsync()).RegisteredImeis);
+        Assert.Equal(0UL, (await Node.SyncStateAsync()).RegisteredImeis);
     }
 }

@@ -4,33 +4,14 @@ using ImeiEir.Contracts.V1;
 namespace ImeiEir.Server.Tests;
 
 /// <summary>RegistrySync semantics: all-or-nothing batches, idempotent batch ids, order, limits.</summary>
-public sealed class SyncTests : IAsyncLifetime
+public sealed class SyncTests : NodeTest
 {
-    private readonly RedisServer _redis = new();
-    private TestNode _node = null!;
-
-    public async Task InitializeAsync()
-    {
-        await _redis.StartAsync();
-        _node = await TestNode.StartAsync(_redis.Configuration, new Dictionary<string, string?> { ["Redis:MaxBatchDeltas"] = "5" });
-    }
-
-    public async Task DisposeAsync()
-    {
-        try
-        {
-            await _node.DisposeAsync();
-        }
-        finally
-        {
-            await _redis.DisposeAsync();
-        }
-    }
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Redis:MaxBatchDeltas"] = "5" };
 
     [Fact]
     public async Task Apply_OneBadDelta_RejectsWholeBatchListingEveryBadItem()
     {
-        var ack = await _node.ApplyOneAsync(
+        var ack = await Node.ApplyOneAsync(
             "b1",
             D.Register("dev-1", "35693803564380"),
             D.Register("dev-2", "490154203237519"),      // wrong check digit
@@ -44,18 +25,18 @@ public sealed class SyncTests : IAsyncLifetime
         Assert.Contains("check digit", ack.Errors[0].Message, StringComparison.Ordinal);
         Assert.Contains("bind.msisdn", ack.Errors[1].Message, StringComparison.Ordinal);
         Assert.Contains("report_stolen.case_reference", ack.Errors[3].Message, StringComparison.Ordinal);
-        var state = await _node.SyncStateAsync();
+        var state = await Node.SyncStateAsync();
         Assert.Equal(0UL, state.Sequence);
         Assert.Equal(0UL, state.RegisteredImeis);
-        Assert.Equal(Reason.NotRegistered, (await _node.CheckAsync("35693803564380", "996700000001")).Reason);
+        Assert.Equal(Reason.NotRegistered, (await Node.CheckAsync("35693803564380", "996700000001")).Reason);
     }
 
     [Fact]
     public async Task Apply_StateConflicts_RejectedWithReasons()
     {
-        Assert.True((await _node.ApplyOneAsync("setup", D.Register("dev-1", "35693803564380"))).Accepted);
+        Assert.True((await Node.ApplyOneAsync("setup", D.Register("dev-1", "35693803564380"))).Accepted);
 
-        var ack = await _node.ApplyOneAsync(
+        var ack = await Node.ApplyOneAsync(
             "b2",
             D.Register("dev-2", "35693803564380"),
             D.Unregister("no-such-device"),
@@ -66,15 +47,15 @@ public sealed class SyncTests : IAsyncLifetime
         Assert.False(ack.Accepted);
         Assert.Equal(5, ack.Errors.Count);
         Assert.Contains("already registered to another device", ack.Errors[0].Message, StringComparison.Ordinal);
-        Assert.Equal(1UL, (await _node.SyncStateAsync()).Sequence);
+        Assert.Equal(1UL, (await Node.SyncStateAsync()).Sequence);
     }
 
     [Fact]
     public async Task Apply_SameIdSameContent_DuplicateWithOriginalSequenceNotAppliedAgain()
     {
-        var first = await _node.ApplyOneAsync("dup", D.Bind("35209900176148", "996700111111"));
-        var other = await _node.ApplyOneAsync("other", D.Bind("35209900176148", "996700222222"));
-        var again = await _node.ApplyOneAsync("dup", D.Bind("35209900176148", "996700111111"));
+        var first = await Node.ApplyOneAsync("dup", D.Bind("35209900176148", "996700111111"));
+        var other = await Node.ApplyOneAsync("other", D.Bind("35209900176148", "996700222222"));
+        var again = await Node.ApplyOneAsync("dup", D.Bind("35209900176148", "996700111111"));
 
         Assert.True(first.Accepted);
         Assert.False(first.Duplicate);
@@ -82,7 +63,7 @@ public sealed class SyncTests : IAsyncLifetime
         Assert.True(again.Duplicate);
         Assert.Equal(first.Sequence, again.Sequence);
         Assert.Equal(first.Sequence + 1, other.Sequence);
-        var state = await _node.SyncStateAsync();
+        var state = await Node.SyncStateAsync();
         Assert.Equal(2UL, state.Sequence);
         Assert.Equal(2UL, state.Bindings);
     }
@@ -90,20 +71,20 @@ public sealed class SyncTests : IAsyncLifetime
     [Fact]
     public async Task Apply_SameIdOtherContent_RefusedAndNothingApplied()
     {
-        Assert.True((await _node.ApplyOneAsync("id-1", D.Bind("35209900176148", "996700111111"))).Accepted);
+        Assert.True((await Node.ApplyOneAsync("id-1", D.Bind("35209900176148", "996700111111"))).Accepted);
 
-        var reused = await _node.ApplyOneAsync("id-1", D.Bind("35209900176148", "996700999999"));
+        var reused = await Node.ApplyOneAsync("id-1", D.Bind("35209900176148", "996700999999"));
 
         Assert.False(reused.Accepted);
         Assert.Contains("different content", reused.Error, StringComparison.Ordinal);
-        Assert.Equal(1UL, (await _node.SyncStateAsync()).Bindings);
+        Assert.Equal(1UL, (await Node.SyncStateAsync()).Bindings);
     }
 
     [Fact]
     public async Task Apply_RejectedBatchId_CanBeReusedByCorrectedRetry()
     {
-        var bad = await _node.ApplyOneAsync("retry-me", D.Bind("35209900176148", "bad"));
-        var good = await _node.ApplyOneAsync("retry-me", D.Bind("35209900176148", "996700111111"));
+        var bad = await Node.ApplyOneAsync("retry-me", D.Bind("35209900176148", "bad"));
+        var good = await Node.ApplyOneAsync("retry-me", D.Bind("35209900176148", "996700111111"));
 
         Assert.False(bad.Accepted);
         Assert.True(good.Accepted);
@@ -113,9 +94,9 @@ public sealed class SyncTests : IAsyncLifetime
     [Fact]
     public async Task Apply_BatchLevelFaults_ErrorAndNothingApplied()
     {
-        var noId = await _node.ApplyOneAsync("", D.Bind("35209900176148", "996700111111"));
-        var empty = await _node.ApplyOneAsync("empty");
-        var tooLarge = await _node.ApplyOneAsync("big", Enumerable.Range(0, 6).Select(i => D.Bind("35209900176148", $"99670011111{i}")).ToArray());
+        var noId = await Node.ApplyOneAsync("", D.Bind("35209900176148", "996700111111"));
+        var empty = await Node.ApplyOneAsync("empty");
+        var tooLarge = await Node.ApplyOneAsync("big", Enumerable.Range(0, 6).Select(i => D.Bind("35209900176148", $"99670011111{i}")).ToArray());
 
         Assert.False(noId.Accepted);
         Assert.Contains("batch_id", noId.Error, StringComparison.Ordinal);
@@ -123,7 +104,7 @@ public sealed class SyncTests : IAsyncLifetime
         Assert.Contains("deltas", empty.Error, StringComparison.Ordinal);
         Assert.False(tooLarge.Accepted);
         Assert.Contains("at most 5", tooLarge.Error, StringComparison.Ordinal);
-        Assert.Equal(0UL, (await _node.SyncStateAsync()).Sequence);
+        Assert.Equal(0UL, (await Node.SyncStateAsync()).Sequence);
     }
 
     [Fact]
@@ -136,11 +117,11 @@ public sealed class SyncTests : IAsyncLifetime
             return b;
         }).ToArray();
 
-        var acks = await _node.ApplyAsync(batches);
+        var acks = await Node.ApplyAsync(batches);
 
         Assert.Equal(batches.Select(b => b.BatchId), acks.Select(a => a.BatchId));
         Assert.Equal(Enumerable.Range(1, 20).Select(i => (ulong)i), acks.Select(a => a.Sequence));
-        var state = await _node.SyncStateAsync();
+        var state = await Node.SyncStateAsync();
         Assert.Equal(20UL, state.RegisteredImeis);
         Assert.NotNull(state.LastAppliedAt);
     }
@@ -148,7 +129,7 @@ public sealed class SyncTests : IAsyncLifetime
     [Fact]
     public async Task Apply_AllDeltaKinds_CountsAndVerdictsFollow()
     {
-        var ack = await _node.ApplyOneAsync(
+        var ack = await Node.ApplyOneAsync(
             "all-1",
             D.Register("dev-1", "35693803564380", "35693803564398"),
             D.Bind("35209900176148", "996700111111", "437010000000001"),
@@ -156,10 +137,10 @@ public sealed class SyncTests : IAsyncLifetime
             D.Stolen("35332206453425"),
             D.Subscriber("437050000000009", "996700222222"));
         Assert.True(ack.Accepted, string.Join(";", ack.Errors));
-        var s1 = await _node.SyncStateAsync();
+        var s1 = await Node.SyncStateAsync();
         Assert.Equal((2UL, 2UL, 1UL, 1UL), (s1.RegisteredImeis, s1.Bindings, s1.StolenImeis, s1.Subscribers));
 
-        ack = await _node.ApplyOneAsync(
+        ack = await Node.ApplyOneAsync(
             "all-2",
             D.Unregister("dev-1"),
             D.Unbind("35209900176148", "996700111111", "437010000000001"),
@@ -167,17 +148,17 @@ public sealed class SyncTests : IAsyncLifetime
             D.RemoveSubscriber("437050000000009"),
             D.Switch("996700111111", "996700555555", "35209900176148"));
         Assert.True(ack.Accepted, string.Join(";", ack.Errors));
-        var s2 = await _node.SyncStateAsync();
+        var s2 = await Node.SyncStateAsync();
         Assert.Equal((0UL, 1UL, 0UL, 0UL, 2UL), (s2.RegisteredImeis, s2.Bindings, s2.StolenImeis, s2.Subscribers, s2.Sequence));
-        Assert.Equal(Reason.BoundSubscriber, (await _node.CheckAsync("35209900176148", "996700555555")).Reason);
-        Assert.Equal(Reason.NumberSwitchGrace, (await _node.CheckAsync("35209900176148", "996700111111")).Reason);
-        Assert.Equal(Reason.NotRegistered, (await _node.CheckAsync("35693803564380", "996700111111")).Reason);
+        Assert.Equal(Reason.BoundSubscriber, (await Node.CheckAsync("35209900176148", "996700555555")).Reason);
+        Assert.Equal(Reason.NumberSwitchGrace, (await Node.CheckAsync("35209900176148", "996700111111")).Reason);
+        Assert.Equal(Reason.NotRegistered, (await Node.CheckAsync("35693803564380", "996700111111")).Reason);
     }
 
     [Fact]
     public async Task Apply_SwitchWithoutImeiInRegistryBatch_Rejected()
     {
-        var ack = await _node.ApplyOneAsync("sw", D.Switch("996700111111", "996700555555", ""));
+        var ack = await Node.ApplyOneAsync("sw", D.Switch("996700111111", "996700555555", ""));
 
         Assert.False(ack.Accepted);
         Assert.Contains("switch_number.imei is required", ack.Errors.Single().Message, StringComparison.Ordinal);
@@ -186,31 +167,31 @@ public sealed class SyncTests : IAsyncLifetime
     [Fact]
     public async Task SwitchNumber_SelfService_WithAndWithoutImei()
     {
-        Assert.True((await _node.ApplyOneAsync("s", D.Bind("35209900176148", "996700111111"), D.Bind("35332206453425", "996700111111"))).Accepted);
+        Assert.True((await Node.ApplyOneAsync("s", D.Bind("35209900176148", "996700111111"), D.Bind("35332206453425", "996700111111"))).Accepted);
         var ussd = TestNode.Auth(TestNode.SelfServiceKey);
 
         // Nothing checked with the new number yet: nothing to switch.
-        var none = await Assert.ThrowsAsync<RpcException>(async () => await _node.SelfService.SwitchNumberAsync(
+        var none = await Assert.ThrowsAsync<RpcException>(async () => await Node.SelfService.SwitchNumberAsync(
             new SwitchNumberRequest { PreviousMsisdn = "996700111111", NewMsisdn = "996700555555" }, ussd));
         Assert.Equal(StatusCode.FailedPrecondition, none.StatusCode);
 
-        Assert.Equal(Reason.NumberSwitchGrace, (await _node.CheckAsync("35209900176148", "996700555555")).Reason);
-        var switched = await _node.SelfService.SwitchNumberAsync(new SwitchNumberRequest { PreviousMsisdn = "+996700111111", NewMsisdn = "700555555" }, ussd);
+        Assert.Equal(Reason.NumberSwitchGrace, (await Node.CheckAsync("35209900176148", "996700555555")).Reason);
+        var switched = await Node.SelfService.SwitchNumberAsync(new SwitchNumberRequest { PreviousMsisdn = "+996700111111", NewMsisdn = "700555555" }, ussd);
 
         Assert.Equal(["35209900176148"], switched.SwitchedImeis);
-        Assert.Equal(Reason.BoundSubscriber, (await _node.CheckAsync("35209900176148", "996700555555")).Reason);
-        Assert.Equal(Reason.BoundSubscriber, (await _node.CheckAsync("35332206453425", "996700111111")).Reason);
-        var status = await _node.SelfService.GetDeviceStatusAsync(new DeviceStatusRequest { Imei = "35209900176148" }, ussd);
+        Assert.Equal(Reason.BoundSubscriber, (await Node.CheckAsync("35209900176148", "996700555555")).Reason);
+        Assert.Equal(Reason.BoundSubscriber, (await Node.CheckAsync("35332206453425", "996700111111")).Reason);
+        var status = await Node.SelfService.GetDeviceStatusAsync(new DeviceStatusRequest { Imei = "35209900176148" }, ussd);
         Assert.Equal(["996*****5555"], status.BoundNumbersMasked);
 
-        var byImei = await _node.SelfService.SwitchNumberAsync(new SwitchNumberRequest { PreviousMsisdn = "996700111111", NewMsisdn = "996700666666", Imei = "35332206453425" }, ussd);
+        var byImei = await Node.SelfService.SwitchNumberAsync(new SwitchNumberRequest { PreviousMsisdn = "996700111111", NewMsisdn = "996700666666", Imei = "35332206453425" }, ussd);
         Assert.Equal(["35332206453425"], byImei.SwitchedImeis);
         Assert.Equal(switched.Sequence + 1, byImei.Sequence);
 
-        var notBound = await Assert.ThrowsAsync<RpcException>(async () => await _node.SelfService.SwitchNumberAsync(
+        var notBound = await Assert.ThrowsAsync<RpcException>(async () => await Node.SelfService.SwitchNumberAsync(
             new SwitchNumberRequest { PreviousMsisdn = "996700111111", NewMsisdn = "996700777777", Imei = "35332206453425" }, ussd));
         Assert.Equal(StatusCode.FailedPrecondition, notBound.StatusCode);
-        var bad = await Assert.ThrowsAsync<RpcException>(async () => await _node.SelfService.SwitchNumberAsync(
+        var bad = await Assert.ThrowsAsync<RpcException>(async () => await Node.SelfService.SwitchNumberAsync(
             new SwitchNumberRequest { PreviousMsisdn = "x", NewMsisdn = "996700777777" }, ussd));
         Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
         Assert.StartsWith("previous_msisdn", bad.Status.Detail, StringComparison.Ordinal);
@@ -220,15 +201,15 @@ public sealed class SyncTests : IAsyncLifetime
     public async Task GetDeviceStatus_RegisteredStolenClone_ReportsAndMasks()
     {
         var binds = Enumerable.Range(0, 12).Select(i => D.Bind("00000000000000", $"9967001234{i:D2}")).ToList();
-        Assert.True((await _node.ApplyOneAsync("g1", D.Register("DEV-9", "35693803564380"), D.Stolen("35693803564380"))).Accepted);
+        Assert.True((await Node.ApplyOneAsync("g1", D.Register("DEV-9", "35693803564380"), D.Stolen("35693803564380"))).Accepted);
         foreach (var chunk in binds.Chunk(5).Select((c, i) => (c, i)))
         {
-            Assert.True((await _node.ApplyOneAsync($"g-b{chunk.i}", chunk.c)).Accepted);
+            Assert.True((await Node.ApplyOneAsync($"g-b{chunk.i}", chunk.c)).Accepted);
         }
 
         var ussd = TestNode.Auth(TestNode.SelfServiceKey);
-        var device = await _node.SelfService.GetDeviceStatusAsync(new DeviceStatusRequest { Imei = "356938035643809" }, ussd);
-        var clone = await _node.SelfService.GetDeviceStatusAsync(new DeviceStatusRequest { Imei = "00000000000000" }, ussd);
+        var device = await Node.SelfService.GetDeviceStatusAsync(new DeviceStatusRequest { Imei = "356938035643809" }, ussd);
+        var clone = await Node.SelfService.GetDeviceStatusAsync(new DeviceStatusRequest { Imei = "00000000000000" }, ussd);
 
         Assert.True(device.Registered);
         Assert.True(device.Stolen);
@@ -237,7 +218,7 @@ public sealed class SyncTests : IAsyncLifetime
         Assert.Equal(12u, clone.BoundNumbers);
         Assert.Equal(10, clone.BoundNumbersMasked.Count);
         Assert.Equal("996*****3400", clone.BoundNumbersMasked[0]);
-        var ex = await Assert.ThrowsAsync<RpcException>(async () => await _node.SelfService.GetDeviceStatusAsync(new DeviceStatusRequest { Imei = "1" }, ussd));
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await Node.SelfService.GetDeviceStatusAsync(new DeviceStatusRequest { Imei = "1" }, ussd));
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
     }
 }
