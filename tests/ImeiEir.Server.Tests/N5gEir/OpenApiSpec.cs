@@ -34,8 +34,8 @@ internal sealed class OpenApiSpec
     }
 
     /// <summary>
-    /// <c>shared/spec/3gpp</c> beside the repository (where the developers' machines and CI put it), or the folder named
-    /// by <c>IMEIEIR_3GPP_SPEC_DIR</c>.
+    /// The folder named by <c>IMEIEIR_3GPP_SPEC_DIR</c>, else the repository's copy in <c>docs/3gpp</c> (so a fresh clone
+    /// tests alone), else <c>shared/spec/3gpp</c> beside the repository.
     /// </summary>
     public static string FindSpecDirectory()
     {
@@ -47,14 +47,17 @@ internal sealed class OpenApiSpec
 
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "shared", "spec", "3gpp");
-            if (System.IO.File.Exists(Path.Combine(candidate, N5gEirFile)))
+            // The copy kept in the repository (docs/3gpp, see SOURCES.txt there), else the shared folder beside it.
+            foreach (var candidate in new[] { Path.Combine(dir.FullName, "docs", "3gpp"), Path.Combine(dir.FullName, "shared", "spec", "3gpp") })
             {
-                return candidate;
+                if (System.IO.File.Exists(Path.Combine(candidate, N5gEirFile)))
+                {
+                    return candidate;
+                }
             }
         }
 
-        throw new DirectoryNotFoundException($"{N5gEirFile} not found in shared/spec/3gpp above {AppContext.BaseDirectory}; set IMEIEIR_3GPP_SPEC_DIR.");
+        throw new DirectoryNotFoundException($"{N5gEirFile} not found in docs/3gpp or shared/spec/3gpp above {AppContext.BaseDirectory}; set IMEIEIR_3GPP_SPEC_DIR.");
     }
 
     /// <summary>
