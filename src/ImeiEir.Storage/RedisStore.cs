@@ -292,13 +292,6 @@ public sealed class RedisStore : IAsyncDisposable
         return result;
     }
 
-    /// <summary>The newest checkpoint's sequence, or 0 when there is none.</summary>
-    public async Task<long> GetCheckpointSequenceAsync()
-    {
-        var v = await Db.HashGetAsync(K("ckpt"), "seq").ConfigureAwait(false);
-        return v.IsNull ? 0 : (long)v;
-    }
-
     /// <summary>Loads the newest checkpoint, or null when there is none.</summary>
     public async Task<(EirSnapshot Snapshot, long Sequence)?> LoadCheckpointAsync()
     {
@@ -450,13 +443,6 @@ public sealed class RedisStore : IAsyncDisposable
         return v.IsNull ? null : v.ToString();
     }
 
-    /// <summary>The police case reference of a stolen IMEI, if any.</summary>
-    public async Task<string?> GetStolenCaseAsync(long imei)
-    {
-        var v = await Db.HashGetAsync(K("stolen"), imei).ConfigureAwait(false);
-        return v.IsNull ? null : v.ToString();
-    }
-
     /// <summary>Records a grace mark cluster-wide, the earliest time winning; returns the time in force.</summary>
     public async Task<long> MergeGraceMarkAsync(long imei, SubscriberKey subscriber, long ticks, TimeSpan retention)
     {
@@ -489,22 +475,6 @@ public sealed class RedisStore : IAsyncDisposable
                 }
             }
         }
-    }
-
-    /// <summary>Redis memory in use (INFO memory used_memory), for metrics and benchmarks.</summary>
-    public async Task<long> GetUsedMemoryAsync()
-    {
-        var r = await Db.ExecuteAsync("MEMORY", "STATS").ConfigureAwait(false);
-        var items = (RedisResult[])r!;
-        for (var i = 0; i + 1 < items.Length; i += 2)
-        {
-            if (items[i].ToString() == "total.allocated")
-            {
-                return (long)items[i + 1];
-            }
-        }
-
-        return 0;
     }
 
     private string DeviceKey(string deviceId)

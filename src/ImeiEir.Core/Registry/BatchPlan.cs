@@ -3,8 +3,17 @@ using ImeiEir.Core.Policy;
 
 namespace ImeiEir.Core.Registry;
 
+/// <summary>Whether a delta was refused for its content or for the state it met.</summary>
+public enum DeltaErrorKind
+{
+    /// <summary>Malformed: a field is missing or not in a valid form (INVALID_ARGUMENT where a status is used).</summary>
+    Invalid,
+    /// <summary>Well-formed, but the current data refuses it: unknown device, no such binding… (FAILED_PRECONDITION).</summary>
+    Conflict,
+}
+
 /// <summary>A rejected delta: its index in the batch and what is wrong, naming the field.</summary>
-public readonly record struct DeltaError(int Index, string Message);
+public readonly record struct DeltaError(int Index, string Message, DeltaErrorKind Kind = DeltaErrorKind.Invalid);
 
 /// <summary>A registered device as stored: its id and its IMEI keys.</summary>
 public sealed record DeviceRecord(string DeviceId, long[] Imeis);

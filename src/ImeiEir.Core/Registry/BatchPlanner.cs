@@ -46,12 +46,12 @@ public sealed class BatchPlanner
                 UpsertSubscriberDelta d => UpsertSubscriber(d, state, plan),
                 RemoveSubscriberDelta d => RemoveSubscriber(d, state, plan),
                 SwitchNumberDelta d => Switch(d, state, plan, marks, nowTicks),
-                null => "delta is empty: set one of its changes",
-                _ => "delta kind is not supported",
+                null => (Failure)"delta is empty: set one of its changes",
+                _ => (Failure)"delta kind is not supported",
             };
-            if (error is not null)
+            if (error is { } e)
             {
-                plan.Errors.Add(new DeltaError(i, error));
+                plan.Errors.Add(new DeltaError(i, e.Message, e.Kind));
             }
         }
 
@@ -68,7 +68,7 @@ public sealed class BatchPlanner
         return plan;
     }
 
-    private static string? Register(RegisterDeviceDelta d, Scratch s, BatchPlan plan)
+    private static Failure? Register(RegisterDeviceDelta d, Scratch s, BatchPlan plan)
     {
         if (CheckId(d.DeviceId, "register_device.device_id") is { } idError)
         {
@@ -100,14 +100,14 @@ public sealed class BatchPlanner
         if (s.TryGetDevice(d.DeviceId, out var existing))
         {
             var same = existing.Length == keys.Length && existing.Order().SequenceEqual(keys.Order());
-            return same ? null : "register_device.device_id is already registered with other IMEIs: unregister it first";
+            return same ? (Failure?)null : Failure.Conflict("register_device.device_id is already registered with other IMEIs: unregister it first");
         }
 
         for (var j = 0; j < keys.Length; j++)
         {
             if (s.TryGetDeviceOf(keys[j], out _))
             {
-                return $"register_device.imeis[{j}] is already registered to another device";
+                return Failure.Conflict($"register_device.imeis[{j}] is already registered to another device");
             }
         }
 
@@ -121,7 +121,7 @@ public sealed class BatchPlanner
         return null;
     }
 
-    private static string? Unregister(UnregisterDeviceDelta d, Scratch s, BatchPlan plan)
+    private static Failure? Unregister(UnregisterDeviceDelta d, Scratch s, BatchPlan plan)
     {
         if (CheckId(d.DeviceId, "unregister_device.device_id") is { } idError)
         {
@@ -130,7 +130,7 @@ public sealed class BatchPlanner
 
         if (!s.TryGetDevice(d.DeviceId, out var imeis))
         {
-            return "unregister_device.device_id is not a registered device";
+            return Failure.Conflict("unregister_device.device_id is not a registered device");
         }
 
         s.RemoveDevice(d.DeviceId, imeis);
@@ -144,7 +144,7 @@ public sealed class BatchPlanner
         return null;
     }
 
-    private string? Bind(BindDelta d, Scratch s, BatchPlan plan)
+    private Failure? Bind(BindDelta d, Scratch s, BatchPlan plan)
     {
         if (ParseBinding("bind", d.Imei, d.Msisdn, d.Imsi, out var imei, out var msisdn, out var imsi) is { } error)
         {
@@ -155,7 +155,7 @@ public sealed class BatchPlanner
         return null;
     }
 
-    private string? Unbind(UnbindDelta d, Scratch s, BatchPlan plan)
+    private Failure? Unbind(UnbindDelta d, Scratch s, BatchPlan plan)
     {
         if (ParseBinding("unbind", d.Imei, d.Msisdn, d.Imsi, out var imei, out var msisdn, out var imsi) is { } error)
         {
@@ -164,14 +164,14 @@ public sealed class BatchPlanner
 
         if (!s.HasBinding(imei, new BindingRecord(msisdn, imsi)))
         {
-            return "unbind: no binding of this imei, msisdn and imsi exists";
+            return Failure.Conflict("unbind: no binding of this imei, msisdn and imsi exists");
         }
 
         s.Apply(plan, Mutation.Unbind(imei, msisdn, imsi));
         return null;
     }
 
-    private static string? ReportStolen(ReportStolenDelta d, Scratch s, BatchPlan plan)
+    private static Failure? ReportStolen(ReportStolenDelta d, Scratch s, BatchPlan plan)
     {
         var status = ImeiParser.TryParse(d.Imei, out var imei);
         if (status != ParseStatus.Ok)
@@ -189,7 +189,7 @@ public sealed class BatchPlanner
         return null;
     }
 
-    private static string? ClearStolen(ClearStolenDelta d, Scratch s, BatchPlan plan)
+    private static Failure? ClearStolen(ClearStolenDelta d, Scratch s, BatchPlan plan)
     {
         var status = ImeiParser.TryParse(d.Imei, out var imei);
         if (status != ParseStatus.Ok)
@@ -199,7 +199,7 @@ public sealed class BatchPlanner
 
         if (!s.IsStolen(imei.Key.Value))
         {
-            return "clear_stolen.imei is not reported stolen";
+            return Failure.Conflict("clear_stolen.imei is not reported stolen");
         }
 
         s.Apply(plan, Mutation.ClearStolen(imei.Key.Value));
@@ -207,7 +207,7 @@ public sealed class BatchPlanner
         return null;
     }
 
-    private string? UpsertSubscriber(UpsertSubscriberDelta d, Scratch s, BatchPlan plan)
+    private Failure? UpsertSubscriber(UpsertSubscriberDelta d, Scratch s, BatchPlan plan)
     {
         var status = ImsiParser.TryParse(d.Imsi, out var imsi);
         if (status != ParseStatus.Ok)
@@ -225,7 +225,7 @@ public sealed class BatchPlanner
         return null;
     }
 
-    private static string? RemoveSubscriber(RemoveSubscriberDelta d, Scratch s, BatchPlan plan)
+    private static Failure? RemoveSubscriber(RemoveSubscriberDelta d, Scratch s, BatchPlan plan)
     {
         var status = ImsiParser.TryParse(d.Imsi, out var imsi);
         if (status != ParseStatus.Ok)
@@ -235,14 +235,14 @@ public sealed class BatchPlanner
 
         if (!s.HasSubscriber(imsi.Key))
         {
-            return "remove_subscriber.imsi is not in the subscriber map";
+            return Failure.Conflict("remove_subscriber.imsi is not in the subscriber map");
         }
 
         s.Apply(plan, Mutation.RemoveSubscriber(imsi.Key));
         return null;
     }
 
-    private string? Switch(SwitchNumberDelta d, Scratch s, BatchPlan plan, IGraceMarks? marks, long nowTicks)
+    private Failure? Switch(SwitchNumberDelta d, Scratch s, BatchPlan plan, IGraceMarks? marks, long nowTicks)
     {
         var status = MsisdnParser.TryParse(d.PreviousMsisdn, _options.HomeCountryCode, out var previous);
         if (status != ParseStatus.Ok)
@@ -272,7 +272,7 @@ public sealed class BatchPlanner
 
             if (!s.HasMsisdn(imei.Key.Value, previous.Value))
             {
-                return "switch_number.imei is not bound to previous_msisdn";
+                return Failure.Conflict("switch_number.imei is not bound to previous_msisdn");
             }
 
             imeis = [imei.Key.Value];
@@ -288,7 +288,7 @@ public sealed class BatchPlanner
                 .Where(i => s.HasMsisdn(i, previous.Value))];
             if (imeis.Count == 0)
             {
-                return "switch_number: no IMEI bound to previous_msisdn was used with new_msisdn";
+                return Failure.Conflict("switch_number: no IMEI bound to previous_msisdn was used with new_msisdn");
             }
         }
 
@@ -365,6 +365,14 @@ public sealed class BatchPlanner
     }
 
     private static string Describe(ParseStatus status) => ParseStatusText.DescribeImei(status);
+
+    /// <summary>Why one delta was refused; a plain string is malformed input, <see cref="Conflict"/> a state conflict.</summary>
+    private readonly record struct Failure(string Message, DeltaErrorKind Kind)
+    {
+        public static implicit operator Failure(string message) => new(message, DeltaErrorKind.Invalid);
+
+        public static Failure Conflict(string message) => new(message, DeltaErrorKind.Conflict);
+    }
 
     /// <summary>The index and the device directory as this batch has changed them so far.</summary>
     private sealed class Scratch

@@ -1,7 +1,6 @@
 using Grpc.Core;
 using ImeiEir.Contracts.V1;
 using ImeiEir.Core.Identifiers;
-using ImeiEir.Core.Policy;
 using ImeiEir.Core.Registry;
 using ImeiEir.Storage;
 
@@ -11,15 +10,11 @@ namespace ImeiEir.Server.Grpc;
 internal sealed class SelfServiceService : SelfService.SelfServiceBase
 {
     private const int MaxMaskedNumbers = 10;
+    private const string SwitchPrefix = "switch_number.";
 
     private readonly ReplicatedIndex _replica;
-    private readonly PolicyOptions _policy;
 
-    public SelfServiceService(ReplicatedIndex replica, PolicyOptions policy)
-    {
-        _replica = replica;
-        _policy = policy;
-    }
+    public SelfServiceService(ReplicatedIndex replica) => _replica = replica;
 
     public override async Task<DeviceStatusResponse> GetDeviceStatus(DeviceStatusRequest request, ServerCallContext context)
     {
@@ -66,23 +61,6 @@ internal sealed class SelfServiceService : SelfService.SelfServiceBase
     public override async Task<SwitchNumberResponse> SwitchNumber(SwitchNumberRequest request, ServerCallContext context)
     {
         EnsureReady();
-        var status = MsisdnParser.TryParse(request.PreviousMsisdn, _policy.HomeCountryCode, out _);
-        if (status != ParseStatus.Ok)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "previous_msisdn " + ParseStatusText.DescribeMsisdn(status)));
-        }
-
-        status = MsisdnParser.TryParse(request.NewMsisdn, _policy.HomeCountryCode, out _);
-        if (status != ParseStatus.Ok)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "new_msisdn " + ParseStatusText.DescribeMsisdn(status)));
-        }
-
-        if (request.Imei.Length > 0 && (status = ImeiParser.TryParse(request.Imei, out _)) != ParseStatus.Ok)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "imei " + ParseStatusText.DescribeImei(status)));
-        }
-
         var outcome = await _replica.SwitchNumberAsync(new SwitchNumberDelta(request.PreviousMsisdn, request.NewMsisdn, request.Imei), context.CancellationToken).ConfigureAwait(false);
         switch (outcome.Status)
         {
@@ -91,7 +69,11 @@ internal sealed class SelfServiceService : SelfService.SelfServiceBase
                 response.SwitchedImeis.AddRange(outcome.SwitchedImeis.Select(i => new ImeiKey(i).ToString()));
                 return response;
             case BatchStatus.Rejected:
-                throw new RpcException(new Status(StatusCode.FailedPrecondition, string.Join("; ", outcome.Errors.Select(e => e.Message))));
+                // The planner validates and tells malformed input from a state conflict; the request's fields are
+                // the registry delta's without its "switch_number." prefix.
+                var invalid = outcome.Errors.Any(e => e.Kind == DeltaErrorKind.Invalid);
+                var detail = string.Join("; ", outcome.Errors.Select(e => e.Message.StartsWith(SwitchPrefix, StringComparison.Ordinal) ? e.Message[SwitchPrefix.Length..] : e.Message));
+                throw new RpcException(new Status(invalid ? StatusCode.InvalidArgument : StatusCode.FailedPrecondition, detail));
             default:
                 throw new RpcException(new Status(StatusCode.Unavailable, outcome.Error));
         }
