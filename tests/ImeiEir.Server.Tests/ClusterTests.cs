@@ -109,7 +109,7 @@ public sealed class ClusterTests : IAsyncLifetime
         };
         List<CheckResponse> before;
         SyncState stateBefore;
-        await using (var node = await TestNode.StartAsync(_redis.Configuration, new Dictionary<string, string?> { ["Index:RecentOverlayLimit"] = "2" }))
+        await using (var node = await TestNode.StartAsync(_redis.Configuration, new Dictionary<string, string?> { ["Index:CompactionMinimumChanges"] = "2" }))
         {
             await node.ApplyOneAsync("r1", D.Register("dev-1", "35693803564380"), D.Bind("35209900176148", "996700111111", "437010000000001"));
             await node.ApplyOneAsync("r2", D.Stolen("35332206453425"), D.Bind("00000000000000", "996700222222"), D.Subscriber("437050000000009", "996700222222"));

@@ -1,9 +1,9 @@
 namespace ImeiEir.Core.Index;
 
-/// <summary>Folds an overlay into a snapshot, producing a new snapshot (the old one is untouched).</summary>
+/// <summary>Folds an overlay's changes into a snapshot, producing a new snapshot (the old one is untouched).</summary>
 internal static class Compactor
 {
-    public static EirSnapshot Compact(EirSnapshot snapshot, Overlay overlay)
+    public static EirSnapshot Compact(EirSnapshot snapshot, ChangeSet overlay)
     {
         if (overlay.IsEmpty)
         {

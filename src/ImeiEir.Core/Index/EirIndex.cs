@@ -15,7 +15,7 @@ public sealed class EirIndex
     public EirIndex(IndexOptions? options = null)
     {
         _options = options ?? new IndexOptions();
-        _current = new EirView(EirSnapshot.Empty, Overlay.Empty, Overlay.Empty, 0, null, default);
+        _current = new EirView(EirSnapshot.Empty, Overlay.Create(), 0, null, default);
     }
 
     /// <summary>The current version. Take it once per request.</summary>
@@ -42,7 +42,7 @@ public sealed class EirIndex
         lock (_writeLock)
         {
             var counts = new EirCounts(snapshot.Registered.Count, snapshot.Bindings.RecordCount, snapshot.Stolen.Count, snapshot.Subscribers.Count);
-            Volatile.Write(ref _current, new EirView(snapshot, Overlay.Empty, Overlay.Empty, sequence, lastAppliedAt, counts));
+            Volatile.Write(ref _current, new EirView(snapshot, Overlay.Create(), sequence, lastAppliedAt, counts));
             if (markLoaded)
             {
                 _loaded = true;
@@ -67,37 +67,43 @@ public sealed class EirIndex
                 throw new InvalidOperationException($"Batch sequence {sequence} does not follow the index sequence {view.Sequence}.");
             }
 
-            var recent = view.Recent.Clone();
+            // The batch's entries go into the shared overlay with this sequence: invisible to the published view
+            // (its readers look up at its sequence) until the view of this sequence replaces it.
+            var changes = view.Changes.WithRoomFor(mutations.Length);
             var counts = view.Counts;
-            var editing = new Dictionary<long, SortedSet<BindingRecord>>();
-            foreach (ref readonly var m in mutations)
+            var mark = changes.Mark();
+            try
             {
-                counts = ApplyOne(view, recent, editing, in m, counts);
-            }
+                var editing = new Dictionary<long, SortedSet<BindingRecord>>();
+                foreach (ref readonly var m in mutations)
+                {
+                    counts = ApplyOne(view.Snapshot, changes, sequence, editing, in m, counts);
+                }
 
-            // Bindings were edited in sorted sets (a batch adding thousands of records to one clone IMEI stays
-            // O(n log n)); they become immutable lists once, here.
-            foreach (var (imei, set) in editing)
+                // Bindings were edited in sorted sets (a batch adding thousands of records to one clone IMEI stays
+                // O(n log n)); they become immutable lists once, here.
+                foreach (var (imei, set) in editing)
+                {
+                    changes.Bindings.Add(imei, sequence, set.Count == 0 ? BindingList.None : new BindingList([.. set]));
+                }
+            }
+            catch
             {
-                recent.Bindings[imei] = set.Count == 0 ? BindingList.None : new BindingList([.. set]);
+                // Nothing of a batch that cannot be applied whole may stay behind for the next one to see.
+                changes.TruncateTo(mark);
+                throw;
             }
 
             var snapshot = view.Snapshot;
-            var older = view.Older;
-            if (recent.Count > _options.RecentOverlayLimit)
+            var compactAt = Math.Max(_options.CompactionMinimumChanges, view.Counts.RegisteredImeis / _options.CompactionFractionOfSnapshot);
+            if (changes.Count > compactAt)
             {
-                older = older.MergedWith(recent);
-                recent = new Overlay();
-                var largeLimit = Math.Max(_options.OlderOverlayMinimum, view.Counts.RegisteredImeis / _options.OlderOverlayFractionOfSnapshot);
-                if (older.Count > largeLimit)
-                {
-                    snapshot = Compactor.Compact(snapshot, older);
-                    older = Overlay.Empty;
-                    Compactions++;
-                }
+                snapshot = Compactor.Compact(snapshot, changes.Latest());
+                changes = Overlay.Create();
+                Compactions++;
             }
 
-            var next = new EirView(snapshot, older, recent, sequence, appliedAt, counts);
+            var next = new EirView(snapshot, changes, sequence, appliedAt, counts);
             Volatile.Write(ref _current, next);
             return next;
         }
@@ -114,17 +120,16 @@ public sealed class EirIndex
                 return view;
             }
 
-            var snapshot = Compactor.Compact(view.Snapshot, view.Older.MergedWith(view.Recent));
+            var snapshot = Compactor.Compact(view.Snapshot, view.Changes.Latest());
             Compactions++;
-            var next = new EirView(snapshot, Overlay.Empty, Overlay.Empty, view.Sequence, view.LastAppliedAt, view.Counts);
+            var next = new EirView(snapshot, Overlay.Create(), view.Sequence, view.LastAppliedAt, view.Counts);
             Volatile.Write(ref _current, next);
             return next;
         }
     }
 
-    // Reads go through 'view' (the published version) and 'recent' (this batch's own changes so far), so a
-    // batch that touches the same key twice sees its own first change.
-    private static EirCounts ApplyOne(EirView view, Overlay recent, Dictionary<long, SortedSet<BindingRecord>> editing, in Mutation m, EirCounts c)
+    // Reads see the overlay's newest entries (this batch's own earlier changes included), then the snapshot.
+    private static EirCounts ApplyOne(EirSnapshot snapshot, Overlay changes, long sequence, Dictionary<long, SortedSet<BindingRecord>> editing, in Mutation m, EirCounts c)
     {
         switch (m.Kind)
         {
@@ -132,18 +137,28 @@ public sealed class EirIndex
             case MutationKind.RemoveRegistered:
             {
                 var want = m.Kind == MutationKind.AddRegistered;
-                var had = recent.Registered.TryGetValue(m.Imei, out var r) ? r : view.IsRegistered(m.Imei);
-                recent.Registered[m.Imei] = want;
-                return had == want ? c : c with { RegisteredImeis = c.RegisteredImeis + (want ? 1 : -1) };
+                var had = changes.Registered.TryGet(m.Imei, long.MaxValue, out var r) ? r : snapshot.Registered.Contains(m.Imei);
+                if (had == want)
+                {
+                    return c;
+                }
+
+                changes.Registered.Add(m.Imei, sequence, want);
+                return c with { RegisteredImeis = c.RegisteredImeis + (want ? 1 : -1) };
             }
 
             case MutationKind.AddStolen:
             case MutationKind.RemoveStolen:
             {
                 var want = m.Kind == MutationKind.AddStolen;
-                var had = recent.Stolen.TryGetValue(m.Imei, out var r) ? r : view.IsStolen(m.Imei);
-                recent.Stolen[m.Imei] = want;
-                return had == want ? c : c with { StolenImeis = c.StolenImeis + (want ? 1 : -1) };
+                var had = changes.Stolen.TryGet(m.Imei, long.MaxValue, out var r) ? r : snapshot.Stolen.Contains(m.Imei);
+                if (had == want)
+                {
+                    return c;
+                }
+
+                changes.Stolen.Add(m.Imei, sequence, want);
+                return c with { StolenImeis = c.StolenImeis + (want ? 1 : -1) };
             }
 
             case MutationKind.AddBinding:
@@ -151,7 +166,8 @@ public sealed class EirIndex
             {
                 if (!editing.TryGetValue(m.Imei, out var set))
                 {
-                    set = new SortedSet<BindingRecord>(recent.Bindings.TryGetValue(m.Imei, out var l) ? l.Records : view.GetBindingList(m.Imei).Records);
+                    var current = changes.Bindings.TryGet(m.Imei, long.MaxValue, out var l) ? l.Records : snapshot.Bindings.Get(m.Imei).Records.ToArray();
+                    set = new SortedSet<BindingRecord>(current);
                     editing[m.Imei] = set;
                 }
 
@@ -163,11 +179,16 @@ public sealed class EirIndex
             case MutationKind.SetSubscriber:
             case MutationKind.RemoveSubscriber:
             {
-                var had = recent.Subscribers.TryGetValue(m.Imsi, out var v) ? v != 0 : view.TryGetMsisdn(m.Imsi, out _);
+                var had = changes.Subscribers.TryGet(m.Imsi, long.MaxValue, out var v) ? v : (snapshot.Subscribers.TryGet(m.Imsi, out var s) ? s : 0);
                 var value = m.Kind == MutationKind.SetSubscriber ? m.Msisdn : 0;
-                recent.Subscribers[m.Imsi] = value;
-                var has = value != 0;
-                return had == has ? c : c with { Subscribers = c.Subscribers + (has ? 1 : -1) };
+                if (had == value)
+                {
+                    return c;
+                }
+
+                changes.Subscribers.Add(m.Imsi, sequence, value);
+                var (hadAny, has) = (had != 0, value != 0);
+                return hadAny == has ? c : c with { Subscribers = c.Subscribers + (has ? 1 : -1) };
             }
 
             default:
@@ -176,15 +197,12 @@ public sealed class EirIndex
     }
 }
 
-/// <summary>Thresholds of the overlays (configuration section <c>Index</c>).</summary>
+/// <summary>When the overlay is compacted into a new snapshot (configuration section <c>Index</c>).</summary>
 public sealed class IndexOptions
 {
-    /// <summary>Entries in the recent overlay before it folds into the older one. Default 16 384: a batch clones at most this much.</summary>
-    public int RecentOverlayLimit { get; set; } = 16_384;
-
-    /// <summary>Entries in the older overlay before a new snapshot is compacted, at least. Default 262 144.</summary>
-    public long OlderOverlayMinimum { get; set; } = 262_144;
+    /// <summary>Overlay entries before a new snapshot is compacted, at least. Default 262 144.</summary>
+    public long CompactionMinimumChanges { get; set; } = 262_144;
 
     /// <summary>...or this fraction (1/N) of the registered IMEIs, whichever is larger. Default 16.</summary>
-    public long OlderOverlayFractionOfSnapshot { get; set; } = 16;
+    public long CompactionFractionOfSnapshot { get; set; } = 16;
 }

@@ -6,17 +6,17 @@ namespace ImeiEir.Core.Index;
 public readonly record struct EirCounts(long RegisteredImeis, long Bindings, long StolenImeis, long Subscribers);
 
 /// <summary>
-/// One consistent version of the index: a compact snapshot under two small overlays (recent, then older
-/// changes), all immutable. A reader takes the current view once per request and asks it everything, so it
-/// never sees half of a batch. Lookups do not lock and do not allocate.
+/// One consistent version of the index: a compact snapshot under the changes made since it, read at this view's
+/// sequence (the overlay is shared with later views, which see later entries; this one never does). A reader
+/// takes the current view once per request and asks it everything, so it never sees half of a batch. Lookups do
+/// not lock and do not allocate.
 /// </summary>
 public sealed class EirView
 {
-    internal EirView(EirSnapshot snapshot, Overlay older, Overlay recent, long sequence, DateTimeOffset? lastAppliedAt, EirCounts counts)
+    internal EirView(EirSnapshot snapshot, Overlay changes, long sequence, DateTimeOffset? lastAppliedAt, EirCounts counts)
     {
         Snapshot = snapshot;
-        Older = older;
-        Recent = recent;
+        Changes = changes;
         Sequence = sequence;
         LastAppliedAt = lastAppliedAt;
         Counts = counts;
@@ -25,9 +25,7 @@ public sealed class EirView
     /// <summary>The compact base. Complete only when <see cref="OverlayEntries"/> is 0 (after <see cref="EirIndex.Compact"/>).</summary>
     public EirSnapshot Snapshot { get; }
 
-    internal Overlay Older { get; }
-
-    internal Overlay Recent { get; }
+    internal Overlay Changes { get; }
 
     /// <summary>The data version: the sequence of the last batch applied.</summary>
     public long Sequence { get; }
@@ -36,8 +34,8 @@ public sealed class EirView
 
     public EirCounts Counts { get; }
 
-    /// <summary>Entries in the overlays (not yet compacted into the snapshot).</summary>
-    public int OverlayEntries => Older.Count + Recent.Count;
+    /// <summary>Changes not yet compacted into the snapshot (entries of the overlay, newer views' included).</summary>
+    public int OverlayEntries => Changes.Count;
 
     /// <summary>Bytes held by the compact snapshot (overlays not counted).</summary>
     public long SnapshotBytes => Snapshot.MemoryBytes;
@@ -45,12 +43,8 @@ public sealed class EirView
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool IsRegistered(long imei)
     {
-        if (Recent.Registered.Count != 0 && Recent.Registered.TryGetValue(imei, out var r))
-        {
-            return r;
-        }
-
-        if (Older.Registered.Count != 0 && Older.Registered.TryGetValue(imei, out r))
+        var changes = Changes.Registered;
+        if (changes.Count != 0 && changes.TryGet(imei, Sequence, out var r))
         {
             return r;
         }
@@ -61,12 +55,8 @@ public sealed class EirView
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool IsStolen(long imei)
     {
-        if (Recent.Stolen.Count != 0 && Recent.Stolen.TryGetValue(imei, out var r))
-        {
-            return r;
-        }
-
-        if (Older.Stolen.Count != 0 && Older.Stolen.TryGetValue(imei, out r))
+        var changes = Changes.Stolen;
+        if (changes.Count != 0 && changes.TryGet(imei, Sequence, out var r))
         {
             return r;
         }
@@ -76,12 +66,8 @@ public sealed class EirView
 
     public BindingsView GetBindings(long imei)
     {
-        if (Recent.Bindings.Count != 0 && Recent.Bindings.TryGetValue(imei, out var list))
-        {
-            return new BindingsView(list.Records, list.SortedImsis);
-        }
-
-        if (Older.Bindings.Count != 0 && Older.Bindings.TryGetValue(imei, out list))
+        var changes = Changes.Bindings;
+        if (changes.Count != 0 && changes.TryGet(imei, Sequence, out var list))
         {
             return new BindingsView(list.Records, list.SortedImsis);
         }
@@ -92,12 +78,8 @@ public sealed class EirView
     /// <summary>The MSISDN an IMSI belongs to, from the operators' subscriber map.</summary>
     public bool TryGetMsisdn(long imsiKey, out long msisdn)
     {
-        if (Recent.Subscribers.Count != 0 && Recent.Subscribers.TryGetValue(imsiKey, out msisdn))
-        {
-            return msisdn != 0;
-        }
-
-        if (Older.Subscribers.Count != 0 && Older.Subscribers.TryGetValue(imsiKey, out msisdn))
+        var changes = Changes.Subscribers;
+        if (changes.Count != 0 && changes.TryGet(imsiKey, Sequence, out msisdn))
         {
             return msisdn != 0;
         }
@@ -108,7 +90,7 @@ public sealed class EirView
     /// <summary>The records of one IMEI as a new list (writers, self-service; allocates).</summary>
     internal BindingList GetBindingList(long imei)
     {
-        if (Recent.Bindings.TryGetValue(imei, out var list) || Older.Bindings.TryGetValue(imei, out list))
+        if (Changes.Bindings.TryGet(imei, Sequence, out var list))
         {
             return list;
         }

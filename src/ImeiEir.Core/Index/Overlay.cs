@@ -1,68 +1,91 @@
 namespace ImeiEir.Core.Index;
 
 /// <summary>
-/// Changes on top of a snapshot: for every key touched since, its new state. Never mutated once published in a
-/// view (writers clone, change the clone, publish it), so readers may look up without locks.
+/// Every change on top of a snapshot, one <see cref="VersionedMap{T}"/> per kind of key. Shared by the views of
+/// successive sequences: a view reads it at its own sequence, and the one writer appends the next batch's changes
+/// before publishing the next view (see <see cref="VersionedMap{T}"/> for why readers need no lock).
 /// </summary>
 internal sealed class Overlay
 {
-    public static Overlay Empty { get; } = new();
+    private Overlay(VersionedMap<bool> registered, VersionedMap<bool> stolen, VersionedMap<BindingList> bindings, VersionedMap<long> subscribers)
+    {
+        Registered = registered;
+        Stolen = stolen;
+        Bindings = bindings;
+        Subscribers = subscribers;
+    }
 
-    public Dictionary<long, bool> Registered { get; }
+    /// <summary>A new, empty overlay (each index owns its own: the writer appends to it).</summary>
+    public static Overlay Create() => new(new(), new(), new(), new());
 
-    public Dictionary<long, bool> Stolen { get; }
+    public VersionedMap<bool> Registered { get; }
 
-    public Dictionary<long, BindingList> Bindings { get; }
+    public VersionedMap<bool> Stolen { get; }
+
+    public VersionedMap<BindingList> Bindings { get; }
 
     /// <summary>IMSI key → MSISDN; 0 means removed.</summary>
-    public Dictionary<long, long> Subscribers { get; }
+    public VersionedMap<long> Subscribers { get; }
 
-    public Overlay()
-    {
-        Registered = [];
-        Stolen = [];
-        Bindings = [];
-        Subscribers = [];
-    }
-
-    private Overlay(Overlay source)
-    {
-        Registered = new Dictionary<long, bool>(source.Registered);
-        Stolen = new Dictionary<long, bool>(source.Stolen);
-        Bindings = new Dictionary<long, BindingList>(source.Bindings);
-        Subscribers = new Dictionary<long, long>(source.Subscribers);
-    }
-
+    /// <summary>Entries appended since the snapshot (every version of every key).</summary>
     public int Count => Registered.Count + Stolen.Count + Bindings.Count + Subscribers.Count;
 
-    public bool IsEmpty => Count == 0;
-
-    public Overlay Clone() => new(this);
-
-    /// <summary>This overlay with <paramref name="newer"/>'s entries written over it (a new instance).</summary>
-    public Overlay MergedWith(Overlay newer)
+    /// <summary>
+    /// This overlay, or (when a map is near its load factor) one whose full maps are replaced by larger ones
+    /// holding their newest entries, so that <paramref name="more"/> entries of any kind fit (writer only).
+    /// </summary>
+    public Overlay WithRoomFor(int more)
     {
-        var m = Clone();
-        foreach (var kv in newer.Registered)
+        if (Registered.HasRoomFor(more) && Stolen.HasRoomFor(more) && Bindings.HasRoomFor(more) && Subscribers.HasRoomFor(more))
         {
-            m.Registered[kv.Key] = kv.Value;
+            return this;
         }
 
-        foreach (var kv in newer.Stolen)
-        {
-            m.Stolen[kv.Key] = kv.Value;
-        }
-
-        foreach (var kv in newer.Bindings)
-        {
-            m.Bindings[kv.Key] = kv.Value;
-        }
-
-        foreach (var kv in newer.Subscribers)
-        {
-            m.Subscribers[kv.Key] = kv.Value;
-        }
-
-        return m;
+        return new Overlay(
+            Registered.HasRoomFor(more) ? Registered : Registered.Grown(more),
+            Stolen.HasRoomFor(more) ? Stolen : Stolen.Grown(more),
+            Bindings.HasRoomFor(more) ? Bindings : Bindings.Grown(more),
+            Subscribers.HasRoomFor(more) ? Subscribers : Subscribers.Grown(more));
     }
+
+    /// <summary>The entry counts of the four maps, to take a failed batch back with <see cref="TruncateTo"/>.</summary>
+    public (int Registered, int Stolen, int Bindings, int Subscribers) Mark() => (Registered.Count, Stolen.Count, Bindings.Count, Subscribers.Count);
+
+    /// <summary>Removes every entry appended since <paramref name="mark"/> (writer only).</summary>
+    public void TruncateTo((int Registered, int Stolen, int Bindings, int Subscribers) mark)
+    {
+        Registered.TruncateTo(mark.Registered);
+        Stolen.TruncateTo(mark.Stolen);
+        Bindings.TruncateTo(mark.Bindings);
+        Subscribers.TruncateTo(mark.Subscribers);
+    }
+
+    /// <summary>The newest state of every changed key, for compaction (writer only).</summary>
+    public ChangeSet Latest() => new(
+        Values(Registered),
+        Values(Stolen),
+        Values(Bindings),
+        Values(Subscribers));
+
+    private static Dictionary<long, T> Values<T>(VersionedMap<T> map)
+    {
+        var latest = map.Latest();
+        var values = new Dictionary<long, T>(latest.Count);
+        foreach (var (key, (_, value)) in latest)
+        {
+            values[key] = value;
+        }
+
+        return values;
+    }
+}
+
+/// <summary>The newest state of every key an overlay changed: what compaction folds into a new snapshot.</summary>
+internal sealed record ChangeSet(
+    Dictionary<long, bool> Registered,
+    Dictionary<long, bool> Stolen,
+    Dictionary<long, BindingList> Bindings,
+    Dictionary<long, long> Subscribers)
+{
+    public bool IsEmpty => Registered.Count + Stolen.Count + Bindings.Count + Subscribers.Count == 0;
 }

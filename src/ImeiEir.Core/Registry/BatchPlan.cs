@@ -24,7 +24,9 @@ public sealed record DeviceRecord(string DeviceId, long[] Imeis);
 /// </summary>
 public sealed class BatchPlan
 {
-    public List<Mutation> Mutations { get; } = [];
+    public BatchPlan(int expectedDeltas = 0) => Mutations = new List<Mutation>(expectedDeltas);
+
+    public List<Mutation> Mutations { get; }
 
     public List<DeltaError> Errors { get; } = [];
 

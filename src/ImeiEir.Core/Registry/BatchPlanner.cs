@@ -31,7 +31,8 @@ public sealed class BatchPlanner
 
     private BatchPlan PlanCore(IReadOnlyList<RegistryDelta> deltas, EirView view, IDeviceDirectory devices, IGraceMarks? marks, long nowTicks)
     {
-        var plan = new BatchPlan();
+        // Most deltas make one mutation: sized once, the list is not regrown (and recopied) on a large batch.
+        var plan = new BatchPlan(deltas.Count + 16);
         var state = new Scratch(view, devices);
         for (var i = 0; i < deltas.Count; i++)
         {

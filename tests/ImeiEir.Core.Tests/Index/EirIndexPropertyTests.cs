@@ -13,22 +13,22 @@ public class EirIndexPropertyTests
 {
     private static readonly DateTimeOffset At = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public static TheoryData<int, int, long> Seeds => new()
+    public static TheoryData<int, long> Seeds => new()
     {
-        // seed, recent overlay limit, older overlay minimum
-        { 1, 16, 64 },
-        { 2, 16, 64 },
-        { 3, 256, 2048 },
-        { 4, 1, 1 },
-        { 20260301, 64, 512 },
+        // seed, overlay entries before a compaction
+        { 1, 64 },
+        { 2, 16 },
+        { 3, 2048 },
+        { 4, 1 },
+        { 20260301, 512 },
     };
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void Apply_RandomBatches_AnswersLikeTheModelAfterEveryBatch(int seed, int recentLimit, long olderMinimum)
+    public void Apply_RandomBatches_AnswersLikeTheModelAfterEveryBatch(int seed, long compactionMinimum)
     {
         var scenario = Scenario.Generate(seed, batches: 120);
-        var index = new EirIndex(new IndexOptions { RecentOverlayLimit = recentLimit, OlderOverlayMinimum = olderMinimum });
+        var index = new EirIndex(new IndexOptions { CompactionMinimumChanges = compactionMinimum });
         index.Load(EirSnapshot.Empty, 0);
 
         for (var s = 1; s < scenario.States.Length; s++)
@@ -56,7 +56,7 @@ public class EirIndexPropertyTests
     public void Apply_RandomBatchesWhileAnotherThreadReads_EveryViewSeenEqualsTheModelAtItsSequence(int seed)
     {
         var scenario = Scenario.Generate(seed, batches: 120);
-        var index = new EirIndex(new IndexOptions { RecentOverlayLimit = 16, OlderOverlayMinimum = 64 });
+        var index = new EirIndex(new IndexOptions { CompactionMinimumChanges = 64 });
         index.Load(EirSnapshot.Empty, 0);
         var failures = new ConcurrentQueue<string>();
         var seen = new ConcurrentDictionary<long, int>();

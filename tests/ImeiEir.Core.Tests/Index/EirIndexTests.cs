@@ -6,8 +6,8 @@ public class EirIndexTests
 {
     private static readonly DateTimeOffset At = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
 
-    /// <summary>Thresholds small enough that a handful of changes folds the recent overlay and compacts.</summary>
-    private static IndexOptions Tiny => new() { RecentOverlayLimit = 4, OlderOverlayMinimum = 8 };
+    /// <summary>A threshold small enough that a handful of changes compacts.</summary>
+    private static IndexOptions Tiny => new() { CompactionMinimumChanges = 8 };
 
     private static EirIndex NewIndex(IndexOptions? options = null)
     {
@@ -169,7 +169,6 @@ public class EirIndexTests
         var index = NewIndex(Tiny);
         var registered = new HashSet<long>();
         long sequence = 0;
-        var sawFold = false;
 
         // Keys at container borders, key 0 and large keys, added and then half removed.
         long[] keys = [0, 1, 65535, 65536, 65537, 131072, 99_999_999_999_999, 35_290_611_000_001, 35_290_611_000_002];
@@ -177,7 +176,6 @@ public class EirIndexTests
         {
             var view = index.Apply(++sequence, [Mutation.Register(k)], At);
             registered.Add(k);
-            sawFold |= view.OverlayEntries == 0 || view.Older.Count > 0;
             AssertRegistered(view, registered, keys);
         }
 
@@ -188,34 +186,67 @@ public class EirIndexTests
             AssertRegistered(view, registered, keys);
         }
 
-        Assert.True(sawFold);
         Assert.True(index.Compactions >= 1, $"compactions {index.Compactions}");
-        Assert.True(index.Current.OverlayEntries <= 4 + 8 + 1);
+        Assert.True(index.Current.OverlayEntries <= 8 + 2);
     }
 
     [Fact]
-    public void Apply_RecentOverlayOverLimit_FoldsIntoOlderThenCompacts()
+    public void Apply_OverlayOverCompactionMinimum_CompactsIntoANewSnapshot()
     {
-        var index = NewIndex(new IndexOptions { RecentOverlayLimit = 4, OlderOverlayMinimum = 8 });
+        // Entries count versions: key 1 has two after v2 (a growth of the map keeps only the newest).
+        var index = NewIndex(new IndexOptions { CompactionMinimumChanges = 7 });
 
         var v1 = index.Apply(1, [Mutation.Register(1), Mutation.Register(2), Mutation.Register(3), Mutation.Register(4)], At);
-        Assert.Equal(4, v1.Recent.Count);
-        Assert.Equal(0, v1.Older.Count);
+        Assert.Equal(4, v1.OverlayEntries);
+        Assert.Equal(0, v1.Snapshot.Registered.Count);
 
-        var v2 = index.Apply(2, [Mutation.Register(5)], At);
-        Assert.Equal(0, v2.Recent.Count);
-        Assert.Equal(5, v2.Older.Count);
+        var v2 = index.Apply(2, [Mutation.Register(5), Mutation.Register(5), Mutation.Unregister(1)], At);
+        Assert.Equal(6, v2.OverlayEntries);
         Assert.Equal(0, index.Compactions);
 
-        var v3 = index.Apply(3, [Mutation.Register(6), Mutation.Register(7), Mutation.Register(8), Mutation.Register(9), Mutation.Register(10)], At);
+        var v3 = index.Apply(3, [Mutation.Register(6), Mutation.Register(7), Mutation.Register(1)], At);
         Assert.Equal(1, index.Compactions);
         Assert.Equal(0, v3.OverlayEntries);
-        Assert.Equal(10, v3.Snapshot.Registered.Count);
-        Assert.Equal(10, v3.Counts.RegisteredImeis);
-        for (long k = 1; k <= 10; k++)
+        Assert.Equal(7, v3.Snapshot.Registered.Count);
+        Assert.Equal(7, v3.Counts.RegisteredImeis);
+        for (long k = 1; k <= 7; k++)
         {
             Assert.True(v3.IsRegistered(k));
         }
+    }
+
+    [Fact]
+    public void Apply_LaterBatchesGrowthAndCompaction_AViewHeldMeanwhileKeepsAnsweringAtItsSequence()
+    {
+        var index = NewIndex(new IndexOptions { CompactionMinimumChanges = 5_000 });
+        var held = index.Apply(1, [Mutation.Register(1), Mutation.Stolen(2), Mutation.Bind(3, 10, 20), Mutation.Subscriber(20, 10)], At);
+
+        // Thousands of later changes to the same and other keys: the overlay's maps grow (moving their newest
+        // entries to larger maps), then the index compacts; the held view must not see any of it.
+        for (long s = 2; s <= 40; s++)
+        {
+            var batch = new List<Mutation> { Mutation.Unregister(1), Mutation.ClearStolen(2), Mutation.Unbind(3, 10, 20), Mutation.RemoveSubscriber(20) };
+            for (var k = 0; k < 200; k++)
+            {
+                batch.Add(Mutation.Register((s * 1_000) + k));
+            }
+
+            batch.AddRange([Mutation.Register(1), Mutation.Stolen(2), Mutation.Bind(3, 10, 20), Mutation.Subscriber(20, 11)]);
+            index.Apply(s, [.. batch], At);
+        }
+
+        Assert.True(index.Compactions >= 1);
+        Assert.True(held.IsRegistered(1));
+        Assert.False(held.IsRegistered(2_000));
+        Assert.True(held.IsStolen(2));
+        Assert.True(held.GetBindings(3).HasImsi(20));
+        Assert.True(held.TryGetMsisdn(20, out var m) && m == 10);
+        Assert.Equal(new EirCounts(1, 1, 1, 1), held.Counts);
+
+        var now = index.Current;
+        Assert.True(now.IsRegistered(2_000) && now.IsRegistered(40_199));
+        Assert.True(now.TryGetMsisdn(20, out m) && m == 11);
+        Assert.Equal(1 + (39 * 200), now.Counts.RegisteredImeis);
     }
 
     [Fact]
