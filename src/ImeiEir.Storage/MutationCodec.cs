@@ -11,7 +11,15 @@ public static class MutationCodec
     public static byte[] Encode(IReadOnlyList<Mutation> mutations)
     {
         var bytes = new byte[mutations.Count * Size];
-        var span = bytes.AsSpan();
+        Encode(mutations, bytes);
+        return bytes;
+    }
+
+    /// <summary>Encodes into <paramref name="buffer"/> (at least <c>Count * Size</c> bytes); returns the part written.</summary>
+    public static ReadOnlyMemory<byte> Encode(IReadOnlyList<Mutation> mutations, byte[] buffer)
+    {
+        var length = mutations.Count * Size;
+        var span = buffer.AsSpan(0, length);
         for (var i = 0; i < mutations.Count; i++)
         {
             var m = mutations[i];
@@ -22,7 +30,7 @@ public static class MutationCodec
             BinaryPrimitives.WriteInt64LittleEndian(s[17..], m.Imsi);
         }
 
-        return bytes;
+        return buffer.AsMemory(0, length);
     }
 
     public static Mutation[] Decode(ReadOnlySpan<byte> bytes)

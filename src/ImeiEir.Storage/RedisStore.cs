@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Hashing;
@@ -42,8 +43,9 @@ public sealed class RedisStore : IAsyncDisposable
     private const int DeviceBuckets = 65_536;
 
     // KEYS: 1 seq, 2 log, 3 batch id, 4 epoch, 5.. record keys. ARGV: 1 expected seq, 2 content hash, 3 ticks,
-    // 4 batch id, 5 mutations, 6 batch id ttl (s), 7 epoch, 8 record op count, then (op, key index, field, value)
-    // per op, then the change channel.
+    // 4 batch id, 5 mutations, 6 batch id ttl (s), 7 epoch, 8 record group count, then per group (S or D, key
+    // index, field count c, then c field/value pairs for S or c fields for D), then the change channel. One HSET or
+    // HDEL a group: the per-call cost of a script is paid per hash, not per field.
     private const string CommitScript = """
         local b = redis.call('GET', KEYS[3])
         if b then return {'dup', b} end
@@ -59,11 +61,24 @@ public sealed class RedisStore : IAsyncDisposable
         local i = 9
         for j = 1, n do
           local k = KEYS[tonumber(ARGV[i + 1])]
-          if ARGV[i] == 'S' then redis.call('HSET', k, ARGV[i + 2], ARGV[i + 3]) else redis.call('HDEL', k, ARGV[i + 2]) end
-          i = i + 4
+          local c = tonumber(ARGV[i + 2])
+          if ARGV[i] == 'S' then
+            redis.call('HSET', k, unpack(ARGV, i + 3, i + 2 + 2 * c))
+            i = i + 3 + 2 * c
+          else
+            redis.call('HDEL', k, unpack(ARGV, i + 3, i + 2 + c))
+            i = i + 3 + c
+          end
         end
         redis.call('PUBLISH', ARGV[i], string.format('%d', nxt))
         return {'ok', string.format('%d', nxt)}
+        """;
+
+    // KEYS: hashes, ARGV: a field of each. Returns the values in order (nil where absent).
+    private const string HashGetManyScript = """
+        local r = {}
+        for i = 1, #KEYS do r[i] = redis.call('HGET', KEYS[i], ARGV[i]) end
+        return r
         """;
 
     // KEYS: 1 grace hash of the subscriber. ARGV: 1 imei, 2 ticks, 3 ttl (s), 4 channel, 5 subscriber key.
@@ -91,6 +106,7 @@ public sealed class RedisStore : IAsyncDisposable
 
     private readonly RedisOptions _options;
     private readonly string _p;
+    private readonly RedisKey?[] _deviceKeys = new RedisKey?[DeviceBuckets];
     private ConnectionMultiplexer? _mux;
 
     public RedisStore(RedisOptions options)
@@ -174,76 +190,167 @@ public sealed class RedisStore : IAsyncDisposable
     /// </summary>
     public async Task<CommitResult> CommitAsync(long expectedSequence, string epoch, string batchId, string contentHash, BatchPlan plan, long nowTicks)
     {
-        var keys = new List<RedisKey> { K("seq"), K("log"), K("batch:" + batchId), K("epoch") };
-        var keyIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        var ops = new List<RedisValue>();
-        int KeyOf(string suffix)
-        {
-            if (!keyIndex.TryGetValue(suffix, out var i))
-            {
-                keys.Add(K(suffix));
-                i = keys.Count;
-                keyIndex[suffix] = i;
-            }
-
-            return i;
-        }
-
-        void Op(bool set, string key, RedisValue field, RedisValue value)
-        {
-            ops.Add(set ? "S" : "D");
-            ops.Add(KeyOf(key));
-            ops.Add(field);
-            ops.Add(value);
-        }
-
+        // Record writes, grouped by hash: per hash one HDEL, then one HSET (a device removed and registered again in
+        // one batch is removed first). The IMEIs of added devices are packed into one pooled buffer.
+        var writes = new List<RecordWrite>(plan.DevicesAdded.Count + plan.DevicesRemoved.Count + plan.StolenCases.Count + plan.GraceMarksConsumed.Count + 16);
+        var packedLength = 0;
         foreach (var d in plan.DevicesRemoved)
         {
-            Op(false, DeviceKey(d.DeviceId), d.DeviceId, RedisValue.EmptyString);
+            writes.Add(new RecordWrite(RecordKind.Device, DeviceBucket(d.DeviceId), false, writes.Count, d.DeviceId, default));
             foreach (var imei in d.Imeis)
             {
-                Op(false, OwnerKey(imei), OwnerField(imei), RedisValue.EmptyString);
+                writes.Add(new RecordWrite(RecordKind.Owner, imei >>> 10, false, writes.Count, OwnerField(imei), default));
             }
         }
 
         foreach (var d in plan.DevicesAdded)
         {
-            Op(true, DeviceKey(d.DeviceId), d.DeviceId, PackImeis(d.Imeis));
-            foreach (var imei in d.Imeis)
+            packedLength += d.Imeis.Length * 8;
+        }
+
+        var packed = ArrayPool<byte>.Shared.Rent(Math.Max(1, packedLength));
+        var mutations = ArrayPool<byte>.Shared.Rent(Math.Max(1, plan.Mutations.Count * MutationCodec.Size));
+        try
+        {
+            var offset = 0;
+            foreach (var d in plan.DevicesAdded)
             {
-                Op(true, OwnerKey(imei), OwnerField(imei), d.DeviceId);
+                var imeis = packed.AsMemory(offset, d.Imeis.Length * 8);
+                for (var i = 0; i < d.Imeis.Length; i++)
+                {
+                    BinaryPrimitives.WriteInt64LittleEndian(imeis.Span[(i * 8)..], d.Imeis[i]);
+                }
+
+                offset += imeis.Length;
+                writes.Add(new RecordWrite(RecordKind.Device, DeviceBucket(d.DeviceId), true, writes.Count, d.DeviceId, imeis));
+                foreach (var imei in d.Imeis)
+                {
+                    writes.Add(new RecordWrite(RecordKind.Owner, imei >>> 10, true, writes.Count, OwnerField(imei), d.DeviceId));
+                }
             }
+
+            // A report, a clearance and a report again of one IMEI in one batch: the last one stands.
+            var stolen = new Dictionary<long, string?>();
+            foreach (var (imei, caseRef) in plan.StolenCases)
+            {
+                stolen[imei] = caseRef;
+            }
+
+            foreach (var (imei, caseRef) in stolen)
+            {
+                writes.Add(new RecordWrite(RecordKind.Stolen, 0, caseRef is not null, writes.Count, imei, caseRef));
+            }
+
+            foreach (var (imei, subscriber) in plan.GraceMarksConsumed)
+            {
+                writes.Add(new RecordWrite(RecordKind.Grace, subscriber.Value, false, writes.Count, imei, default));
+            }
+
+            writes.Sort();
+            // Groups of writes to one hash with one operation (Lua's unpack is limited by its stack: at most 1 000
+            // fields a call); counted first so the script's arguments are built once, at their size.
+            var groups = new List<(int Start, int End, bool NewKey)>();
+            var keyCount = 4;
+            var argCount = 9;
+            for (var g = 0; g < writes.Count;)
+            {
+                var first = writes[g];
+                var newKey = g == 0 || writes[g - 1].Kind != first.Kind || writes[g - 1].Bucket != first.Bucket;
+                var end = g + 1;
+                while (end < writes.Count && end - g < 1000 && writes[end].Kind == first.Kind && writes[end].Bucket == first.Bucket && writes[end].Set == first.Set)
+                {
+                    end++;
+                }
+
+                groups.Add((g, end, newKey));
+                keyCount += newKey ? 1 : 0;
+                argCount += 3 + ((end - g) * (first.Set ? 2 : 1));
+                g = end;
+            }
+
+            var keys = new RedisKey[keyCount];
+            (keys[0], keys[1], keys[2], keys[3]) = (K("seq"), K("log"), K("batch:" + batchId), K("epoch"));
+            var args = new RedisValue[argCount];
+            (args[0], args[1], args[2], args[3]) = (expectedSequence, contentHash, nowTicks, batchId);
+            (args[4], args[5], args[6], args[7]) = (MutationCodec.Encode(plan.Mutations, mutations), (long)_options.BatchIdRetention.TotalSeconds, epoch, groups.Count);
+            var k = 4;
+            var a = 8;
+            foreach (var (start, end, newKey) in groups)
+            {
+                var first = writes[start];
+                if (newKey)
+                {
+                    keys[k++] = RecordKey(first.Kind, first.Bucket);
+                }
+
+                args[a++] = first.Set ? "S" : "D";
+                args[a++] = k;
+                args[a++] = end - start;
+                for (var i = start; i < end; i++)
+                {
+                    args[a++] = writes[i].Field;
+                    if (first.Set)
+                    {
+                        args[a++] = writes[i].Value;
+                    }
+                }
+            }
+
+            args[a] = ChangeChannel.ToString();
+            var result = (RedisResult[])(await Db.ScriptEvaluateAsync(CommitScript, keys, args).ConfigureAwait(false))!;
+            var status = result[0].ToString();
+            var value = result[1].ToString();
+            return status switch
+            {
+                "ok" => new CommitResult(CommitStatus.Committed, long.Parse(value, CultureInfo.InvariantCulture), contentHash),
+                "dup" => DuplicateResult(value),
+                "moved" => new CommitResult(CommitStatus.SequenceMoved, long.Parse(value, CultureInfo.InvariantCulture), null),
+                _ => new CommitResult(CommitStatus.HistoryMismatch, 0, value),
+            };
         }
-
-        foreach (var (imei, caseRef) in plan.StolenCases)
+        finally
         {
-            Op(caseRef is not null, "stolen", imei, caseRef ?? "");
+            // The script call has completed (or failed): its arguments were written or dropped, not held.
+            ArrayPool<byte>.Shared.Return(packed);
+            ArrayPool<byte>.Shared.Return(mutations);
         }
-
-        foreach (var (imei, subscriber) in plan.GraceMarksConsumed)
-        {
-            Op(false, GraceKey(subscriber), imei, RedisValue.EmptyString);
-        }
-
-        var args = new List<RedisValue>
-        {
-            expectedSequence, contentHash, nowTicks, batchId, MutationCodec.Encode(plan.Mutations),
-            (long)_options.BatchIdRetention.TotalSeconds, epoch, ops.Count / 4,
-        };
-        args.AddRange(ops);
-        args.Add(ChangeChannel.ToString());
-
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(CommitScript, [.. keys], [.. args]).ConfigureAwait(false))!;
-        var status = result[0].ToString();
-        var value = result[1].ToString();
-        return status switch
-        {
-            "ok" => new CommitResult(CommitStatus.Committed, long.Parse(value, CultureInfo.InvariantCulture), contentHash),
-            "dup" => DuplicateResult(value),
-            "moved" => new CommitResult(CommitStatus.SequenceMoved, long.Parse(value, CultureInfo.InvariantCulture), null),
-            _ => new CommitResult(CommitStatus.HistoryMismatch, 0, value),
-        };
     }
+
+    private enum RecordKind : byte
+    {
+        Device,
+        Owner,
+        Stolen,
+        Grace,
+    }
+
+    // One HSET/HDEL field of a record hash. Sorted by hash, deletes before sets, then in plan order.
+    private readonly record struct RecordWrite(RecordKind Kind, long Bucket, bool Set, int Order, RedisValue Field, RedisValue Value) : IComparable<RecordWrite>
+    {
+        public int CompareTo(RecordWrite other)
+        {
+            var c = ((byte)Kind).CompareTo((byte)other.Kind);
+            if (c == 0)
+            {
+                c = Bucket.CompareTo(other.Bucket);
+            }
+
+            if (c == 0)
+            {
+                c = Set.CompareTo(other.Set);
+            }
+
+            return c != 0 ? c : Order.CompareTo(other.Order);
+        }
+    }
+
+    private RedisKey RecordKey(RecordKind kind, long bucket) => kind switch
+    {
+        RecordKind.Device => DeviceBucketKey((int)bucket),
+        RecordKind.Owner => K("own:" + bucket.ToString(CultureInfo.InvariantCulture)),
+        RecordKind.Stolen => K("stolen"),
+        _ => K("grace:" + bucket.ToString(CultureInfo.InvariantCulture)),
+    };
 
     private static CommitResult DuplicateResult(string value)
     {
@@ -382,10 +489,13 @@ public sealed class RedisStore : IAsyncDisposable
         }
     }
 
-    /// <summary>The devices and owners a batch refers to, read from the store (for planning).</summary>
-    public async Task<InMemoryDeviceDirectory> PrefetchDevicesAsync(IReadOnlyList<RegistryDelta> deltas)
+    /// <summary>
+    /// The devices and owners a batch refers to, read from the store (for planning) in one round trip: every
+    /// device id the batch names, and the owner of each IMEI it registers that <paramref name="view"/> holds as
+    /// registered (an IMEI the index does not hold has no owner record: both change in the same commit).
+    /// </summary>
+    public async Task<InMemoryDeviceDirectory> PrefetchDevicesAsync(IReadOnlyList<RegistryDelta> deltas, EirView view)
     {
-        var db = Db;
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var imeis = new HashSet<long>();
         foreach (var d in deltas)
@@ -393,18 +503,22 @@ public sealed class RedisStore : IAsyncDisposable
             switch (d)
             {
                 case RegisterDeviceDelta r:
-                    ids.Add(r.DeviceId ?? "");
+                    if (!string.IsNullOrEmpty(r.DeviceId))
+                    {
+                        ids.Add(r.DeviceId);
+                    }
+
                     foreach (var text in r.Imeis ?? [])
                     {
-                        if (Core.Identifiers.ImeiParser.TryParse(text, out var p) == Core.Identifiers.ParseStatus.Ok)
+                        if (Core.Identifiers.ImeiParser.TryParse(text, out var p) == Core.Identifiers.ParseStatus.Ok && view.IsRegistered(p.Key.Value))
                         {
                             imeis.Add(p.Key.Value);
                         }
                     }
 
                     break;
-                case UnregisterDeviceDelta u:
-                    ids.Add(u.DeviceId ?? "");
+                case UnregisterDeviceDelta { DeviceId.Length: > 0 } u:
+                    ids.Add(u.DeviceId);
                     break;
                 default:
                     break;
@@ -412,34 +526,75 @@ public sealed class RedisStore : IAsyncDisposable
         }
 
         var directory = new InMemoryDeviceDirectory();
-        var idTasks = ids.Where(i => i.Length > 0).Select(id => (id, db.HashGetAsync(K(DeviceKey(id)), id))).ToList();
-        var ownerTasks = imeis.Select(i => (i, db.HashGetAsync(K(OwnerKey(i)), OwnerField(i)))).ToList();
-        await Task.WhenAll(idTasks.Select(t => (Task)t.Item2).Concat(ownerTasks.Select(t => t.Item2))).ConfigureAwait(false);
-        foreach (var (id, t) in idTasks)
+        var idList = ids.ToArray();
+        var imeiList = imeis.ToArray();
+        var keys = new RedisKey[idList.Length + imeiList.Length];
+        var fields = new RedisValue[keys.Length];
+        for (var i = 0; i < idList.Length; i++)
         {
-            if (!t.Result.IsNull)
+            keys[i] = DeviceKey(idList[i]);
+            fields[i] = idList[i];
+        }
+
+        for (var i = 0; i < imeiList.Length; i++)
+        {
+            keys[idList.Length + i] = OwnerKey(imeiList[i]);
+            fields[idList.Length + i] = OwnerField(imeiList[i]);
+        }
+
+        var values = await HashGetManyAsync(keys, fields).ConfigureAwait(false);
+        for (var i = 0; i < idList.Length; i++)
+        {
+            if (!values[i].IsNull)
             {
-                directory.Add(id, UnpackImeis((byte[])t.Result!));
+                directory.Add(idList[i], UnpackImeis((byte[])values[i]!));
             }
         }
 
-        foreach (var (imei, t) in ownerTasks)
+        // An IMEI owned by a device the batch does not name: read that device's IMEIs too (rare: a conflict).
+        var owners = new List<(long Imei, string Owner)>();
+        for (var i = 0; i < imeiList.Length; i++)
         {
-            if (!t.Result.IsNull && !directory.TryGetDeviceOf(imei, out _))
+            var v = values[idList.Length + i];
+            if (!v.IsNull && !directory.TryGetDeviceOf(imeiList[i], out _))
             {
-                var owner = t.Result.ToString();
-                var ownerImeis = await db.HashGetAsync(K(DeviceKey(owner)), owner).ConfigureAwait(false);
-                directory.Add(owner, ownerImeis.IsNull ? [imei] : UnpackImeis((byte[])ownerImeis!));
+                owners.Add((imeiList[i], v.ToString()));
+            }
+        }
+
+        if (owners.Count > 0)
+        {
+            var ownerValues = await HashGetManyAsync(
+                [.. owners.Select(o => DeviceKey(o.Owner))],
+                [.. owners.Select(o => (RedisValue)o.Owner)]).ConfigureAwait(false);
+            for (var i = 0; i < owners.Count; i++)
+            {
+                if (!directory.TryGetDeviceOf(owners[i].Imei, out _))
+                {
+                    directory.Add(owners[i].Owner, ownerValues[i].IsNull ? [owners[i].Imei] : UnpackImeis((byte[])ownerValues[i]!));
+                }
             }
         }
 
         return directory;
     }
 
+    // HGET of (keys[i], fields[i]) for every i, in one script call (one message instead of one per field).
+    private async Task<RedisValue[]> HashGetManyAsync(RedisKey[] keys, RedisValue[] fields)
+    {
+        if (keys.Length == 0)
+        {
+            return [];
+        }
+
+        var result = await Db.ScriptEvaluateAsync(HashGetManyScript, keys, fields).ConfigureAwait(false);
+        return (RedisValue[])result!;
+    }
+
     /// <summary>The device id an IMEI is registered under, if any.</summary>
     public async Task<string?> GetDeviceOfAsync(long imei)
     {
-        var v = await Db.HashGetAsync(K(OwnerKey(imei)), OwnerField(imei)).ConfigureAwait(false);
+        var v = await Db.HashGetAsync(OwnerKey(imei), OwnerField(imei)).ConfigureAwait(false);
         return v.IsNull ? null : v.ToString();
     }
 
@@ -477,11 +632,31 @@ public sealed class RedisStore : IAsyncDisposable
         }
     }
 
-    private string DeviceKey(string deviceId)
-        => "dev:" + ((int)(XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(deviceId)) % DeviceBuckets)).ToString(CultureInfo.InvariantCulture);
+    private static int DeviceBucket(string deviceId)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(deviceId.Length);
+        var buffer = max <= 1024 ? stackalloc byte[1024] : new byte[max];
+        var n = Encoding.UTF8.GetBytes(deviceId, buffer);
+        return (int)(XxHash3.HashToUInt64(buffer[..n]) % DeviceBuckets);
+    }
+
+    // The 65 536 device bucket keys, made once each.
+    private RedisKey DeviceBucketKey(int bucket)
+    {
+        if (_deviceKeys[bucket] is { } key)
+        {
+            return key;
+        }
+
+        key = K("dev:" + bucket.ToString(CultureInfo.InvariantCulture));
+        _deviceKeys[bucket] = key;
+        return key;
+    }
+
+    private RedisKey DeviceKey(string deviceId) => DeviceBucketKey(DeviceBucket(deviceId));
 
     // 1 024 IMEIs a bucket: a bucket of a dense TAC range stays within hash-max-listpack-entries (deploy/redis).
-    private static string OwnerKey(long imei) => "own:" + (imei >>> 10).ToString(CultureInfo.InvariantCulture);
+    private RedisKey OwnerKey(long imei) => K("own:" + (imei >>> 10).ToString(CultureInfo.InvariantCulture));
 
     private static RedisValue OwnerField(long imei) => imei & 1023;
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using ImeiEir.Core.Index;
 using ImeiEir.Core.Policy;
@@ -283,7 +284,7 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
         => CommitAsync(
             batchId,
             contentHash,
-            async view => _planner.Plan(deltas, view, NeedsDevices(deltas) ? await _store.PrefetchDevicesAsync(deltas).ConfigureAwait(false) : new InMemoryDeviceDirectory()),
+            async view => _planner.Plan(deltas, view, NeedsDevices(deltas) ? await _store.PrefetchDevicesAsync(deltas, view).ConfigureAwait(false) : new InMemoryDeviceDirectory()),
             ct);
 
     /// <summary>Self-service NUMBER SWITCH as one sequence. Errors come back as <see cref="BatchStatus.Rejected"/>.</summary>
@@ -339,7 +340,7 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
                 switch (result.Status)
                 {
                     case CommitStatus.Committed:
-                        _index.Apply(result.Sequence, p.Mutations.ToArray(), now);
+                        _index.Apply(result.Sequence, CollectionsMarshal.AsSpan(p.Mutations), now);
                         _mutationsSinceCheckpoint += p.Mutations.Count;
                         foreach (var (imei, sub) in p.GraceMarksConsumed)
                         {

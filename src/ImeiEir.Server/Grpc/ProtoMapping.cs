@@ -1,4 +1,6 @@
-using System.Security.Cryptography;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using ImeiEir.Contracts.V1;
@@ -48,19 +50,26 @@ internal static class ProtoMapping
         _ => null,
     };
 
-    /// <summary>SHA-256 of the deltas' wire form: the same content retried gives the same hash.</summary>
+    /// <summary>
+    /// XXH128 of the deltas' wire form, each prefixed by its length: the same content retried gives the same hash.
+    /// It tells a retry from a reused batch id (a mistake, not an attack: the sender is an authenticated registry).
+    /// </summary>
     public static string ContentHash(DeltaBatch batch)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var hash = new XxHash128();
+        var buffer = new ArrayBufferWriter<byte>(256);
         Span<byte> length = stackalloc byte[4];
         foreach (var d in batch.Deltas)
         {
-            var bytes = d.ToByteArray();
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, bytes.Length);
-            sha.AppendData(length);
-            sha.AppendData(bytes);
+            buffer.ResetWrittenCount();
+            d.WriteTo(buffer);
+            BinaryPrimitives.WriteInt32LittleEndian(length, buffer.WrittenCount);
+            hash.Append(length);
+            hash.Append(buffer.WrittenSpan);
         }
 
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
+        Span<byte> digest = stackalloc byte[16];
+        hash.GetCurrentHash(digest);
+        return Convert.ToHexStringLower(digest);
     }
 }

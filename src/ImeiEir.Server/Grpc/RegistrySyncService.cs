@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using ImeiEir.Contracts.V1;
@@ -20,42 +21,102 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
 
     public override async Task Apply(IAsyncStreamReader<DeltaBatch> requestStream, IServerStreamWriter<BatchAck> responseStream, ServerCallContext context)
     {
-        while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+        // Batch N+1 is read, checked and mapped while batch N is being committed; it is submitted only after N's
+        // outcome is known, so commits keep the order of the stream. Acks are written as their batches finish, by
+        // a writer of their own (a client may wait for an ack before it sends the next batch).
+        var acks = Channel.CreateUnbounded<Task<BatchAck>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var writer = WriteAcksAsync(acks.Reader, responseStream, stop);
+        try
         {
-            var ack = await ApplyOneAsync(requestStream.Current, context.CancellationToken).ConfigureAwait(false);
-            await responseStream.WriteAsync(ack).ConfigureAwait(false);
+            Task<BatchAck>? previous = null;
+            while (await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
+            {
+                var next = Prepare(requestStream.Current);
+                if (previous is not null)
+                {
+                    await ((Task)previous).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    if (!previous.IsCompletedSuccessfully)
+                    {
+                        // UNAVAILABLE (or cancelled): the writer ends the call with it; nothing after it is applied.
+                        break;
+                    }
+                }
+
+                previous = next.Ack is { } refused ? Task.FromResult(refused) : CommitAsync(next, context.CancellationToken);
+                acks.Writer.TryWrite(previous);
+            }
+        }
+        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+        {
+            // The writer stopped the reading: a batch failed, and its error ends the call below.
+        }
+        finally
+        {
+            acks.Writer.TryComplete();
+            await writer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        await writer.ConfigureAwait(false);
+    }
+
+    private static async Task WriteAcksAsync(ChannelReader<Task<BatchAck>> acks, IServerStreamWriter<BatchAck> responseStream, CancellationTokenSource stop)
+    {
+        try
+        {
+            await foreach (var ack in acks.ReadAllAsync().ConfigureAwait(false))
+            {
+                await responseStream.WriteAsync(await ack.ConfigureAwait(false)).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            // Nothing more is read once an ack cannot be given: the call ends with this error.
+            await stop.CancelAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
-    private async Task<BatchAck> ApplyOneAsync(DeltaBatch batch, CancellationToken ct)
+    private readonly record struct Prepared(DeltaBatch Batch, BatchAck? Ack, List<RegistryDelta?>? Deltas, string? Hash);
+
+    // What can be decided without the index: an ack refusing the batch, or the batch mapped and hashed.
+    private Prepared Prepare(DeltaBatch batch)
     {
-        var ack = new BatchAck { BatchId = batch.BatchId };
+        BatchAck Refuse(string error) => new() { BatchId = batch.BatchId, Error = error };
         if (string.IsNullOrWhiteSpace(batch.BatchId))
         {
-            ack.Error = "batch_id is empty";
-            return ack;
+            return new(batch, Refuse("batch_id is empty"), null, null);
         }
 
         if (batch.BatchId.Length > BatchPlanner.MaxIdLength || batch.BatchId.Any(char.IsControl))
         {
-            ack.Error = $"batch_id must be at most {BatchPlanner.MaxIdLength} printable characters";
-            return ack;
+            return new(batch, Refuse($"batch_id must be at most {BatchPlanner.MaxIdLength} printable characters"), null, null);
         }
 
         if (batch.Deltas.Count == 0)
         {
-            ack.Error = "deltas is empty";
-            return ack;
+            return new(batch, Refuse("deltas is empty"), null, null);
         }
 
         if (batch.Deltas.Count > _options.MaxBatchDeltas)
         {
-            ack.Error = $"batch has {batch.Deltas.Count} deltas; at most {_options.MaxBatchDeltas} are allowed (Redis:MaxBatchDeltas); nothing was applied";
-            return ack;
+            return new(batch, Refuse($"batch has {batch.Deltas.Count} deltas; at most {_options.MaxBatchDeltas} are allowed (Redis:MaxBatchDeltas); nothing was applied"), null, null);
         }
 
-        var deltas = batch.Deltas.Select(ProtoMapping.ToCore).ToList();
-        var outcome = await _replica.ApplyBatchAsync(batch.BatchId, ProtoMapping.ContentHash(batch), deltas!, ct).ConfigureAwait(false);
+        var deltas = new List<RegistryDelta?>(batch.Deltas.Count);
+        foreach (var d in batch.Deltas)
+        {
+            deltas.Add(ProtoMapping.ToCore(d));
+        }
+
+        return new(batch, null, deltas, ProtoMapping.ContentHash(batch));
+    }
+
+    private async Task<BatchAck> CommitAsync(Prepared prepared, CancellationToken ct)
+    {
+        var batch = prepared.Batch;
+        var ack = new BatchAck { BatchId = batch.BatchId };
+        var outcome = await _replica.ApplyBatchAsync(batch.BatchId, prepared.Hash!, prepared.Deltas!, ct).ConfigureAwait(false);
         switch (outcome.Status)
         {
             case BatchStatus.Accepted:
