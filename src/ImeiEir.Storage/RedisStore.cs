@@ -27,6 +27,13 @@ public readonly record struct CommitResult(CommitStatus Status, long Sequence, s
 /// <summary>One committed batch as the log holds it.</summary>
 public sealed record LogEntry(long Sequence, string BatchId, long AppliedAtTicks, Mutation[] Mutations);
 
+/// <summary>
+/// Device records read for planning, exact as of the store's <see cref="Sequence"/> (-1: read across two
+/// sequences, not exact) — for the owners of the IMEIs that the index view of <see cref="ViewSequence"/> held as
+/// registered. IMEIs registered after that view have their owners in the commits since.
+/// </summary>
+public sealed record PrefetchedDevices(InMemoryDeviceDirectory Directory, long Sequence, long ViewSequence);
+
 /// <summary>The store's identity and position.</summary>
 public readonly record struct StoreHead(string? Epoch, long Sequence);
 
@@ -42,10 +49,12 @@ public sealed class RedisStore : IAsyncDisposable
     // 65 536 buckets: up to ~60 M devices keep every bucket within hash-max-listpack-entries 1024 (deploy/redis).
     private const int DeviceBuckets = 65_536;
 
-    // KEYS: 1 seq, 2 log, 3 batch id, 4 epoch, 5.. record keys. ARGV: 1 expected seq, 2 content hash, 3 ticks,
-    // 4 batch id, 5 mutations, 6 batch id ttl (s), 7 epoch, 8 record group count, then per group (S or D, key
-    // index, field count c, then c field/value pairs for S or c fields for D), then the change channel. One HSET or
-    // HDEL a group: the per-call cost of a script is paid per hash, not per field.
+    // KEYS: 1 seq, 2 log, 3 batch id, 4 epoch, 5 the preceding batch's id, 6.. record keys. ARGV: 1 expected seq,
+    // 2 content hash, 3 ticks, 4 batch id, 5 mutations, 6 batch id ttl (s), 7 epoch, 8 record group count, 9 the
+    // value KEYS[5] must hold ('' for no check: a commit sent behind another before that one's answer is known
+    // must find that one committed, as the sequence it planned on), then per group (S or D, key index, field
+    // count c, then c field/value pairs for S or c fields for D), then the change channel. One HSET or HDEL a
+    // group: the per-call cost of a script is paid per hash, not per field.
     private const string CommitScript = """
         local b = redis.call('GET', KEYS[3])
         if b then return {'dup', b} end
@@ -53,12 +62,13 @@ public sealed class RedisStore : IAsyncDisposable
         if e ~= ARGV[7] then return {'epoch', e or ''} end
         local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
         if cur ~= tonumber(ARGV[1]) then return {'moved', tostring(cur)} end
+        if ARGV[9] ~= '' and redis.call('GET', KEYS[5]) ~= ARGV[9] then return {'moved', tostring(cur)} end
         local nxt = cur + 1
         redis.call('SET', KEYS[1], nxt)
         redis.call('XADD', KEYS[2], string.format('%d-1', nxt), 'b', ARGV[4], 't', ARGV[3], 'm', ARGV[5])
         redis.call('SET', KEYS[3], string.format('%d', nxt) .. ':' .. ARGV[2], 'EX', ARGV[6])
         local n = tonumber(ARGV[8])
-        local i = 9
+        local i = 10
         for j = 1, n do
           local k = KEYS[tonumber(ARGV[i + 1])]
           local c = tonumber(ARGV[i + 2])
@@ -74,10 +84,11 @@ public sealed class RedisStore : IAsyncDisposable
         return {'ok', string.format('%d', nxt)}
         """;
 
-    // KEYS: hashes, ARGV: a field of each. Returns the values in order (nil where absent).
+    // KEYS: 1 seq, then hashes; ARGV: a field of each hash. Returns the sequence, then the values in order (nil
+    // where absent): read together, so the values are those of exactly that sequence.
     private const string HashGetManyScript = """
-        local r = {}
-        for i = 1, #KEYS do r[i] = redis.call('HGET', KEYS[i], ARGV[i]) end
+        local r = {redis.call('GET', KEYS[1]) or '0'}
+        for i = 2, #KEYS do r[i] = redis.call('HGET', KEYS[i], ARGV[i - 1]) end
         return r
         """;
 
@@ -188,7 +199,7 @@ public sealed class RedisStore : IAsyncDisposable
     /// Commits a planned batch as the next sequence after <paramref name="expectedSequence"/>, atomically with its
     /// batch id, device and stolen records, and a change notification.
     /// </summary>
-    public async Task<CommitResult> CommitAsync(long expectedSequence, string epoch, string batchId, string contentHash, BatchPlan plan, long nowTicks)
+    public async Task<CommitResult> CommitAsync(long expectedSequence, string epoch, string batchId, string contentHash, BatchPlan plan, long nowTicks, (string BatchId, string ContentHash)? predecessor = null)
     {
         // Record writes, grouped by hash: per hash one HDEL, then one HSET (a device removed and registered again in
         // one batch is removed first). The IMEIs of added devices are packed into one pooled buffer.
@@ -250,8 +261,8 @@ public sealed class RedisStore : IAsyncDisposable
             // Groups of writes to one hash with one operation (Lua's unpack is limited by its stack: at most 1 000
             // fields a call); counted first so the script's arguments are built once, at their size.
             var groups = new List<(int Start, int End, bool NewKey)>();
-            var keyCount = 4;
-            var argCount = 9;
+            var keyCount = 5;
+            var argCount = 10;
             for (var g = 0; g < writes.Count;)
             {
                 var first = writes[g];
@@ -270,11 +281,13 @@ public sealed class RedisStore : IAsyncDisposable
 
             var keys = new RedisKey[keyCount];
             (keys[0], keys[1], keys[2], keys[3]) = (K("seq"), K("log"), K("batch:" + batchId), K("epoch"));
+            keys[4] = predecessor is { } pk ? K("batch:" + pk.BatchId) : keys[2];
             var args = new RedisValue[argCount];
             (args[0], args[1], args[2], args[3]) = (expectedSequence, contentHash, nowTicks, batchId);
             (args[4], args[5], args[6], args[7]) = (MutationCodec.Encode(plan.Mutations, mutations), (long)_options.BatchIdRetention.TotalSeconds, epoch, groups.Count);
-            var k = 4;
-            var a = 8;
+            args[8] = predecessor is { } pv ? $"{expectedSequence}:{pv.ContentHash}" : "";
+            var k = 5;
+            var a = 9;
             foreach (var (start, end, newKey) in groups)
             {
                 var first = writes[start];
@@ -492,9 +505,10 @@ public sealed class RedisStore : IAsyncDisposable
     /// <summary>
     /// The devices and owners a batch refers to, read from the store (for planning) in one round trip: every
     /// device id the batch names, and the owner of each IMEI it registers that <paramref name="view"/> holds as
-    /// registered (an IMEI the index does not hold has no owner record: both change in the same commit).
+    /// registered (an IMEI the index does not hold has no owner record: both change in the same commit). The
+    /// result is exact for the store's sequence it reports, provided that equals the view's.
     /// </summary>
-    public async Task<InMemoryDeviceDirectory> PrefetchDevicesAsync(IReadOnlyList<RegistryDelta> deltas, EirView view)
+    public async Task<PrefetchedDevices> PrefetchDevicesAsync(IReadOnlyList<RegistryDelta> deltas, EirView view)
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var imeis = new HashSet<long>();
@@ -542,7 +556,7 @@ public sealed class RedisStore : IAsyncDisposable
             fields[idList.Length + i] = OwnerField(imeiList[i]);
         }
 
-        var values = await HashGetManyAsync(keys, fields).ConfigureAwait(false);
+        var (sequence, values) = await HashGetManyAsync(keys, fields).ConfigureAwait(false);
         for (var i = 0; i < idList.Length; i++)
         {
             if (!values[i].IsNull)
@@ -564,9 +578,14 @@ public sealed class RedisStore : IAsyncDisposable
 
         if (owners.Count > 0)
         {
-            var ownerValues = await HashGetManyAsync(
+            var (ownerSequence, ownerValues) = await HashGetManyAsync(
                 [.. owners.Select(o => DeviceKey(o.Owner))],
                 [.. owners.Select(o => (RedisValue)o.Owner)]).ConfigureAwait(false);
+            if (ownerSequence != sequence)
+            {
+                sequence = -1; // another commit in between: not exact for any one sequence
+            }
+
             for (var i = 0; i < owners.Count; i++)
             {
                 if (!directory.TryGetDeviceOf(owners[i].Imei, out _))
@@ -576,19 +595,15 @@ public sealed class RedisStore : IAsyncDisposable
             }
         }
 
-        return directory;
+        return new PrefetchedDevices(directory, sequence, view.Sequence);
     }
 
-    // HGET of (keys[i], fields[i]) for every i, in one script call (one message instead of one per field).
-    private async Task<RedisValue[]> HashGetManyAsync(RedisKey[] keys, RedisValue[] fields)
+    // HGET of (keys[i], fields[i]) for every i and the store's sequence, in one script call (one message instead of
+    // one per field).
+    private async Task<(long Sequence, RedisValue[] Values)> HashGetManyAsync(RedisKey[] keys, RedisValue[] fields)
     {
-        if (keys.Length == 0)
-        {
-            return [];
-        }
-
-        var result = await Db.ScriptEvaluateAsync(HashGetManyScript, keys, fields).ConfigureAwait(false);
-        return (RedisValue[])result!;
+        var result = (RedisValue[])(await Db.ScriptEvaluateAsync(HashGetManyScript, [K("seq"), .. keys], fields).ConfigureAwait(false))!;
+        return ((long)result[0], result[1..]);
     }
 
     /// <summary>The device id an IMEI is registered under, if any.</summary>

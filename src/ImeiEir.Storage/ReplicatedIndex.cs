@@ -56,6 +56,10 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
     private DateTimeOffset _lastCheckpointAttempt;
     private long _storeSequence;
     private int _disposed;
+    private const int OwnCommitsKept = 16;
+    private readonly Dictionary<long, (List<DeviceRecord> Added, List<DeviceRecord> Removed)> _ownCommits = [];
+    private long _prefetchHits;
+    private long _prefetchMisses;
 
     public ReplicatedIndex(EirIndex index, RedisStore store, ClusterGraceMarks marks, PolicyOptions policy, RedisOptions options, TimeProvider time, ILogger<ReplicatedIndex> log)
     {
@@ -152,6 +156,7 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
 
         var pump = Task.Run(() => _marks.PumpAsync(_store, ct), CancellationToken.None);
         var auto = Task.Run(() => AutoBindLoopAsync(ct), CancellationToken.None);
+        var pipeline = Task.Run(() => PipelineLoopAsync(ct), CancellationToken.None);
         while (!ct.IsCancellationRequested)
         {
             try
@@ -180,7 +185,7 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
             }
         }
 
-        await Task.WhenAll(pump, auto).ConfigureAwait(false);
+        await Task.WhenAll(pump, auto, pipeline).ConfigureAwait(false);
     }
 
     private async Task HydrateAsync(CancellationToken ct)
@@ -279,13 +284,77 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
         Log.HistoryDiverged(_log, reason);
     }
 
-    /// <summary>Validates, commits and applies one registry batch; the ack may be sent once this returns Accepted.</summary>
-    public Task<BatchOutcome> ApplyBatchAsync(string batchId, string contentHash, IReadOnlyList<RegistryDelta> deltas, CancellationToken ct)
-        => CommitAsync(
-            batchId,
-            contentHash,
-            async view => _planner.Plan(deltas, view, NeedsDevices(deltas) ? await _store.PrefetchDevicesAsync(deltas, view).ConfigureAwait(false) : new InMemoryDeviceDirectory()),
-            ct);
+    /// <summary>
+    /// Reads the device records a batch needs, without waiting for the writer's turn: a stream calls it for batch
+    /// N+1 while batch N commits. Null when the batch needs none or the read failed (planning reads them then).
+    /// </summary>
+    public async Task<PrefetchedDevices?> PrefetchAsync(IReadOnlyList<RegistryDelta> deltas)
+    {
+        if (!NeedsDevices(deltas) || !_index.IsLoaded || _divergence is not null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await _store.PrefetchDevicesAsync(deltas, _index.Current).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or StoreUnavailableException or TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    // Caller holds the gate. Records read at store sequence P, with owners chosen by the view of sequence V ≤ P,
+    // are brought to the planning view's sequence S ≥ P by replaying, in order, the device changes of every commit
+    // in (V, S] — possible when all of them were this node's own (remembered), which is the case while one
+    // stream syncs. Changes already in the read are replayed again harmlessly (each key ends as its last change
+    // left it). Anything else — another node's commit in between, a read across two sequences — reads again.
+    private async Task<IDeviceDirectory> DevicesForAsync(IReadOnlyList<RegistryDelta> deltas, EirView view, Task<PrefetchedDevices?>? prefetched)
+    {
+        var early = prefetched is null ? null : await prefetched.ConfigureAwait(false);
+        if (early is not null && early.Sequence >= early.ViewSequence && early.Sequence <= view.Sequence)
+        {
+            var covered = true;
+            for (var seq = early.ViewSequence + 1; seq <= view.Sequence && covered; seq++)
+            {
+                covered = _ownCommits.ContainsKey(seq);
+            }
+
+            if (covered)
+            {
+                for (var seq = early.ViewSequence + 1; seq <= view.Sequence; seq++)
+                {
+                    var (added, removed) = _ownCommits[seq];
+                    foreach (var d in removed)
+                    {
+                        early.Directory.Remove(d.DeviceId);
+                    }
+
+                    foreach (var d in added)
+                    {
+                        early.Directory.Add(d.DeviceId, d.Imeis);
+                    }
+                }
+
+                Interlocked.Increment(ref _prefetchHits);
+                return early.Directory;
+            }
+        }
+
+        Interlocked.Increment(ref _prefetchMisses);
+        return (await _store.PrefetchDevicesAsync(deltas, view).ConfigureAwait(false)).Directory;
+    }
+
+    /// <summary>Batches planned on records read ahead of their turn, and those that had to read them again (diagnostics).</summary>
+    public (long Hits, long Misses) PrefetchStats => (Interlocked.Read(ref _prefetchHits), Interlocked.Read(ref _prefetchMisses));
+
+    // The device changes of this node's latest commits, by sequence (under the gate).
+    private void RememberOwnCommit(long sequence, BatchPlan plan)
+    {
+        _ownCommits[sequence] = (plan.DevicesAdded, plan.DevicesRemoved);
+        _ownCommits.Remove(sequence - OwnCommitsKept);
+    }
 
     /// <summary>Self-service NUMBER SWITCH as one sequence. Errors come back as <see cref="BatchStatus.Rejected"/>.</summary>
     public async Task<BatchOutcome> SwitchNumberAsync(SwitchNumberDelta delta, CancellationToken ct)
@@ -341,6 +410,7 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
                 {
                     case CommitStatus.Committed:
                         _index.Apply(result.Sequence, CollectionsMarshal.AsSpan(p.Mutations), now);
+                        RememberOwnCommit(result.Sequence, p);
                         _mutationsSinceCheckpoint += p.Mutations.Count;
                         foreach (var (imei, sub) in p.GraceMarksConsumed)
                         {
@@ -546,6 +616,9 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
 
         [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Amnesty bindings could not be committed: {Error}")]
         public static partial void AutoBindFailed(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 2012, Level = LogLevel.Error, Message = "The sync pipeline failed; the batches in flight were answered UNAVAILABLE")]
+        public static partial void PipelineFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "{Count} amnesty check(s) had no MSISDN (unmapped IMSI only): allowed, not bound")]
         public static partial void AutoBindWithoutMsisdn(ILogger logger, int count);

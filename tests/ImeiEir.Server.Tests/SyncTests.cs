@@ -51,6 +51,47 @@ public sealed class SyncTests : NodeTest
     }
 
     [Fact]
+    public async Task Apply_PipelinedBatchesDependingOnEachOther_EachPlannedOnTheOneBefore()
+    {
+        // Written without waiting for acks: the node reads each batch's device records while the one before
+        // commits, and must still plan it on the data that batch left.
+        static DeltaBatch B(string id, Delta d) => new() { BatchId = id, Deltas = { d } };
+        DeltaBatch[] batches =
+        [
+            B("p1", D.Register("dev-a", "35693803564380")),
+            B("p2", D.Register("dev-b", "35693803564380")),   // dev-a's IMEI
+            B("p3", D.Register("dev-a", "35693803564380")),   // the same device again: nothing to do
+            B("p4", D.Unregister("dev-a")),
+            B("p5", D.Register("dev-b", "35693803564380")),   // free again
+            B("p6", D.Register("dev-b", "35209900176148")),   // dev-b with other IMEIs
+            B("p7", D.Unregister("dev-a")),                    // gone
+            B("p8", D.Register("dev-c", "35693803564380")),   // dev-b's now
+        ];
+        using var call = Node.Sync.Apply(TestNode.Auth(TestNode.SyncKey));
+        foreach (var b in batches)
+        {
+            await call.RequestStream.WriteAsync(b);
+        }
+
+        await call.RequestStream.CompleteAsync();
+        var acks = new List<BatchAck>();
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            acks.Add(call.ResponseStream.Current);
+        }
+
+        Assert.Equal(batches.Select(b => b.BatchId), acks.Select(a => a.BatchId));
+        Assert.Equal([true, false, true, true, true, false, false, false], acks.Select(a => a.Accepted));
+        Assert.Contains("already registered to another device", acks[1].Errors[0].Message, StringComparison.Ordinal);
+        Assert.Contains("already registered with other IMEIs", acks[5].Errors[0].Message, StringComparison.Ordinal);
+        Assert.Contains("not a registered device", acks[6].Errors[0].Message, StringComparison.Ordinal);
+        Assert.Contains("already registered to another device", acks[7].Errors[0].Message, StringComparison.Ordinal);
+        Assert.Equal(Reason.Registered, (await Node.CheckAsync("35693803564380", "996700000001")).Reason);
+        Assert.Equal(Reason.NotRegistered, (await Node.CheckAsync("35209900176148", "996700000001")).Reason);
+        Assert.Equal(1UL, (await Node.SyncStateAsync()).RegisteredImeis);
+    }
+
+    [Fact]
     public async Task Apply_SameIdSameContent_DuplicateWithOriginalSequenceNotAppliedAgain()
     {
         var first = await Node.ApplyOneAsync("dup", D.Bind("35209900176148", "996700111111"));

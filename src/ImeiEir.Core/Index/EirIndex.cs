@@ -12,6 +12,10 @@ public sealed class EirIndex
     private EirView _current;
     private volatile bool _loaded;
 
+    // Views built ahead of publication (Stage), oldest first, each with the overlay it appended to and that
+    // overlay's counts before, so they can be taken back newest first.
+    private readonly List<(EirView View, Overlay AppendedTo, (int, int, int, int) Mark)> _staged = [];
+
     public EirIndex(IndexOptions? options = null)
     {
         _options = options ?? new IndexOptions();
@@ -41,6 +45,7 @@ public sealed class EirIndex
     {
         lock (_writeLock)
         {
+            DiscardStagedLocked();
             var counts = new EirCounts(snapshot.Registered.Count, snapshot.Bindings.RecordCount, snapshot.Stolen.Count, snapshot.Subscribers.Count);
             Volatile.Write(ref _current, new EirView(snapshot, Overlay.Create(), sequence, lastAppliedAt, counts));
             if (markLoaded)
@@ -56,57 +61,131 @@ public sealed class EirIndex
     /// <summary>
     /// Applies one batch as version <paramref name="sequence"/>, all at once: readers see either none or all of it.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The sequence does not follow the current one.</exception>
+    /// <exception cref="InvalidOperationException">The sequence does not follow the current one, or views are staged.</exception>
     public EirView Apply(long sequence, ReadOnlySpan<Mutation> mutations, DateTimeOffset appliedAt)
     {
         lock (_writeLock)
         {
-            var view = _current;
-            if (sequence != view.Sequence + 1)
+            if (_staged.Count != 0)
             {
-                throw new InvalidOperationException($"Batch sequence {sequence} does not follow the index sequence {view.Sequence}.");
+                throw new InvalidOperationException("Views are staged: publish or discard them first.");
             }
 
-            // The batch's entries go into the shared overlay with this sequence: invisible to the published view
-            // (its readers look up at its sequence) until the view of this sequence replaces it.
-            var changes = view.Changes.WithRoomFor(mutations.Length);
-            var counts = view.Counts;
-            var mark = changes.Mark();
-            try
-            {
-                var editing = new Dictionary<long, SortedSet<BindingRecord>>();
-                foreach (ref readonly var m in mutations)
-                {
-                    counts = ApplyOne(view.Snapshot, changes, sequence, editing, in m, counts);
-                }
-
-                // Bindings were edited in sorted sets (a batch adding thousands of records to one clone IMEI stays
-                // O(n log n)); they become immutable lists once, here.
-                foreach (var (imei, set) in editing)
-                {
-                    changes.Bindings.Add(imei, sequence, set.Count == 0 ? BindingList.None : new BindingList([.. set]));
-                }
-            }
-            catch
-            {
-                // Nothing of a batch that cannot be applied whole may stay behind for the next one to see.
-                changes.TruncateTo(mark);
-                throw;
-            }
-
-            var snapshot = view.Snapshot;
-            var compactAt = Math.Max(_options.CompactionMinimumChanges, view.Counts.RegisteredImeis / _options.CompactionFractionOfSnapshot);
-            if (changes.Count > compactAt)
-            {
-                snapshot = Compactor.Compact(snapshot, changes.Latest());
-                changes = Overlay.Create();
-                Compactions++;
-            }
-
-            var next = new EirView(snapshot, changes, sequence, appliedAt, counts);
+            var next = StageLocked(sequence, mutations, appliedAt);
+            _staged.Clear();
             Volatile.Write(ref _current, next);
             return next;
         }
+    }
+
+    /// <summary>The newest view: the last one staged, or the current one when none is.</summary>
+    public EirView Head
+    {
+        get
+        {
+            lock (_writeLock)
+            {
+                return _staged.Count == 0 ? _current : _staged[^1].View;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Builds the view of <paramref name="sequence"/> (which must follow <see cref="Head"/>) without publishing it:
+    /// a writer plans its next batch on it while the batch before is still being made durable. Readers keep the
+    /// current view (the overlay entries it adds are invisible at the current sequence) until
+    /// <see cref="Publish"/>; <see cref="DiscardStaged"/> takes every staged view back.
+    /// </summary>
+    public EirView Stage(long sequence, ReadOnlySpan<Mutation> mutations, DateTimeOffset appliedAt)
+    {
+        lock (_writeLock)
+        {
+            return StageLocked(sequence, mutations, appliedAt);
+        }
+    }
+
+    /// <summary>Publishes the oldest staged view (it must be <paramref name="staged"/>).</summary>
+    public void Publish(EirView staged)
+    {
+        lock (_writeLock)
+        {
+            if (_staged.Count == 0 || !ReferenceEquals(_staged[0].View, staged))
+            {
+                throw new InvalidOperationException($"View {staged.Sequence} is not the oldest staged view.");
+            }
+
+            _staged.RemoveAt(0);
+            Volatile.Write(ref _current, staged);
+        }
+    }
+
+    /// <summary>Takes back every staged view: the overlay is as the current view left it.</summary>
+    public void DiscardStaged()
+    {
+        lock (_writeLock)
+        {
+            DiscardStagedLocked();
+        }
+    }
+
+    private void DiscardStagedLocked()
+    {
+        for (var i = _staged.Count - 1; i >= 0; i--)
+        {
+            _staged[i].AppendedTo.TruncateTo(_staged[i].Mark);
+        }
+
+        _staged.Clear();
+    }
+
+    private EirView StageLocked(long sequence, ReadOnlySpan<Mutation> mutations, DateTimeOffset appliedAt)
+    {
+        var view = _staged.Count == 0 ? _current : _staged[^1].View;
+        if (sequence != view.Sequence + 1)
+        {
+            throw new InvalidOperationException($"Batch sequence {sequence} does not follow the index sequence {view.Sequence}.");
+        }
+
+        // The batch's entries go into the shared overlay with this sequence: invisible to the published view (its
+        // readers look up at its sequence) until the view of this sequence replaces it.
+        var changes = view.Changes.WithRoomFor(mutations.Length);
+        var counts = view.Counts;
+        var mark = changes.Mark();
+        try
+        {
+            var editing = new Dictionary<long, SortedSet<BindingRecord>>();
+            foreach (ref readonly var m in mutations)
+            {
+                counts = ApplyOne(view.Snapshot, changes, sequence, editing, in m, counts);
+            }
+
+            // Bindings were edited in sorted sets (a batch adding thousands of records to one clone IMEI stays
+            // O(n log n)); they become immutable lists once, here.
+            foreach (var (imei, set) in editing)
+            {
+                changes.Bindings.Add(imei, sequence, set.Count == 0 ? BindingList.None : new BindingList([.. set]));
+            }
+        }
+        catch
+        {
+            // Nothing of a batch that cannot be applied whole may stay behind for the next one to see.
+            changes.TruncateTo(mark);
+            throw;
+        }
+
+        var snapshot = view.Snapshot;
+        var next = changes;
+        var compactAt = Math.Max(_options.CompactionMinimumChanges, view.Counts.RegisteredImeis / _options.CompactionFractionOfSnapshot);
+        if (changes.Count > compactAt)
+        {
+            snapshot = Compactor.Compact(snapshot, changes.Latest(sequence));
+            next = Overlay.Create();
+            Compactions++;
+        }
+
+        var staged = new EirView(snapshot, next, sequence, appliedAt, counts);
+        _staged.Add((staged, changes, mark));
+        return staged;
     }
 
     /// <summary>Folds every overlay into a new snapshot now (for an idle moment, or before saving a checkpoint).</summary>
@@ -114,13 +193,18 @@ public sealed class EirIndex
     {
         lock (_writeLock)
         {
+            if (_staged.Count != 0)
+            {
+                throw new InvalidOperationException("Views are staged: publish or discard them first.");
+            }
+
             var view = _current;
             if (view.OverlayEntries == 0)
             {
                 return view;
             }
 
-            var snapshot = Compactor.Compact(view.Snapshot, view.Changes.Latest());
+            var snapshot = Compactor.Compact(view.Snapshot, view.Changes.Latest(view.Sequence));
             Compactions++;
             var next = new EirView(snapshot, Overlay.Create(), view.Sequence, view.LastAppliedAt, view.Counts);
             Volatile.Write(ref _current, next);

@@ -60,16 +60,16 @@ internal sealed class Overlay
         Subscribers.TruncateTo(mark.Subscribers);
     }
 
-    /// <summary>The newest state of every changed key, for compaction (writer only).</summary>
-    public ChangeSet Latest() => new(
-        Values(Registered),
-        Values(Stolen),
-        Values(Bindings),
-        Values(Subscribers));
+    /// <summary>The state at <paramref name="sequence"/> of every key changed by then, for compaction (writer only).</summary>
+    public ChangeSet Latest(long sequence) => new(
+        Values(Registered, sequence),
+        Values(Stolen, sequence),
+        Values(Bindings, sequence),
+        Values(Subscribers, sequence));
 
-    private static Dictionary<long, T> Values<T>(VersionedMap<T> map)
+    private static Dictionary<long, T> Values<T>(VersionedMap<T> map, long sequence)
     {
-        var latest = map.Latest();
+        var latest = map.Latest(sequence);
         var values = new Dictionary<long, T>(latest.Count);
         foreach (var (key, (_, value)) in latest)
         {

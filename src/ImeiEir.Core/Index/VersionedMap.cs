@@ -121,7 +121,7 @@ internal sealed class VersionedMap<T>
     /// <summary>A larger map holding the newest entry of every key, with room for <paramref name="more"/> (writer only).</summary>
     public VersionedMap<T> Grown(int more)
     {
-        var latest = Latest();
+        var latest = Latest(long.MaxValue);
         var grown = new VersionedMap<T>((int)Math.Min(1 << 30, 4L * ((long)latest.Count + more)));
         foreach (var (key, (sequence, value)) in latest)
         {
@@ -131,8 +131,8 @@ internal sealed class VersionedMap<T>
         return grown;
     }
 
-    /// <summary>The newest entry of every key (writer only: compaction and growth).</summary>
-    public Dictionary<long, (long Sequence, T Value)> Latest()
+    /// <summary>The newest entry of every key with sequence ≤ <paramref name="sequence"/> (writer only: compaction and growth).</summary>
+    public Dictionary<long, (long Sequence, T Value)> Latest(long sequence)
     {
         var result = new Dictionary<long, (long, T)>(_count);
         var keys = _keys;
@@ -148,7 +148,7 @@ internal sealed class VersionedMap<T>
         for (var n = 1; n <= keys.Length; n++)
         {
             var i = (start + n) & mask;
-            if (keys[i] != 0)
+            if (keys[i] != 0 && _sequences[i] <= sequence)
             {
                 result[keys[i] - 1] = (_sequences[i], _values[i]);
             }

@@ -19,32 +19,46 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
         _options = options;
     }
 
+    // Batches of one stream submitted and not yet answered.
+    private const int MaxOutstanding = 4;
+
     public override async Task Apply(IAsyncStreamReader<DeltaBatch> requestStream, IServerStreamWriter<BatchAck> responseStream, ServerCallContext context)
     {
-        // Batch N+1 is read, checked and mapped while batch N is being committed; it is submitted only after N's
-        // outcome is known, so commits keep the order of the stream. Acks are written as their batches finish, by
-        // a writer of their own (a client may wait for an ack before it sends the next batch).
+        // Batches are submitted as they arrive (the node plans batch N+1 while N commits; it takes them in this
+        // order), at most MaxOutstanding at once; acks are written in the same order by a writer of their own, as
+        // their batches finish (a client may wait for an ack before it sends the next batch).
         var acks = Channel.CreateUnbounded<Task<BatchAck>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         var writer = WriteAcksAsync(acks.Reader, responseStream, stop);
+        var outstanding = new Queue<Task<BatchAck>>();
         try
         {
-            Task<BatchAck>? previous = null;
-            while (await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
+            var failed = false;
+            while (!failed && await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
             {
                 var next = Prepare(requestStream.Current);
-                if (previous is not null)
+                while (outstanding.Count >= MaxOutstanding || (outstanding.Count > 0 && outstanding.Peek().IsCompleted))
                 {
-                    await ((Task)previous).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                    if (!previous.IsCompletedSuccessfully)
+                    var oldest = outstanding.Dequeue();
+                    await ((Task)oldest).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    if (!oldest.IsCompletedSuccessfully)
                     {
-                        // UNAVAILABLE (or cancelled): the writer ends the call with it; nothing after it is applied.
+                        // UNAVAILABLE (or cancelled): the writer ends the call with it; nothing more is submitted.
+                        failed = true;
                         break;
                     }
                 }
 
-                previous = next.Ack is { } refused ? Task.FromResult(refused) : CommitAsync(next, context.CancellationToken);
-                acks.Writer.TryWrite(previous);
+                if (failed)
+                {
+                    break;
+                }
+
+                var ack = next.Ack is { } refused
+                    ? Task.FromResult(refused)
+                    : CommitAsync(next with { Prefetched = _replica.PrefetchAsync(next.Deltas!) }, context.CancellationToken);
+                outstanding.Enqueue(ack);
+                acks.Writer.TryWrite(ack);
             }
         }
         catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
@@ -77,7 +91,7 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
         }
     }
 
-    private readonly record struct Prepared(DeltaBatch Batch, BatchAck? Ack, List<RegistryDelta?>? Deltas, string? Hash);
+    private readonly record struct Prepared(DeltaBatch Batch, BatchAck? Ack, List<RegistryDelta?>? Deltas, string? Hash, Task<PrefetchedDevices?>? Prefetched = null);
 
     // What can be decided without the index: an ack refusing the batch, or the batch mapped and hashed.
     private Prepared Prepare(DeltaBatch batch)
@@ -116,7 +130,7 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
     {
         var batch = prepared.Batch;
         var ack = new BatchAck { BatchId = batch.BatchId };
-        var outcome = await _replica.ApplyBatchAsync(batch.BatchId, prepared.Hash!, prepared.Deltas!, ct).ConfigureAwait(false);
+        var outcome = await _replica.ApplyBatchAsync(batch.BatchId, prepared.Hash!, prepared.Deltas!, ct, prepared.Prefetched).ConfigureAwait(false);
         switch (outcome.Status)
         {
             case BatchStatus.Accepted:
