@@ -250,6 +250,56 @@ public class EirIndexTests
     }
 
     [Fact]
+    public void Stage_TwoBatches_InvisibleUntilPublishedInOrder()
+    {
+        var index = NewIndex();
+        index.Apply(1, [Mutation.Register(1)], At);
+        var current = index.Current;
+
+        var s2 = index.Stage(2, [Mutation.Register(2), Mutation.Unregister(1)], At);
+        var s3 = index.Stage(3, [Mutation.Register(3)], At);
+
+        Assert.Same(current, index.Current);
+        Assert.Same(s3, index.Head);
+        Assert.True(current.IsRegistered(1));
+        Assert.False(current.IsRegistered(2) || current.IsRegistered(3));
+        Assert.True(s3.IsRegistered(2) && s3.IsRegistered(3) && !s3.IsRegistered(1));
+        Assert.Throws<InvalidOperationException>(() => index.Publish(s3));
+        Assert.Throws<InvalidOperationException>(() => index.Apply(2, [Mutation.Register(9)], At));
+
+        index.Publish(s2);
+        Assert.Same(s2, index.Current);
+        index.Publish(s3);
+        Assert.Same(s3, index.Current);
+        Assert.Equal(2, index.Current.Counts.RegisteredImeis);
+    }
+
+    [Fact]
+    public void DiscardStaged_AfterGrowthAndCompaction_LeavesNothingBehind()
+    {
+        var index = NewIndex(new IndexOptions { CompactionMinimumChanges = 300 });
+        index.Apply(1, [Mutation.Register(1), Mutation.Bind(5, 10, 20), Mutation.Subscriber(20, 10)], At);
+        var current = index.Current;
+
+        // Enough entries to grow every map and to compact inside the second staged batch.
+        index.Stage(2, [.. Enumerable.Range(100, 200).Select(k => Mutation.Register(k)), Mutation.Unregister(1), Mutation.RemoveSubscriber(20)], At);
+        index.Stage(3, [.. Enumerable.Range(1000, 200).Select(k => Mutation.Register(k)), Mutation.Unbind(5, 10, 20), Mutation.Stolen(7)], At);
+        index.DiscardStaged();
+
+        Assert.Same(current, index.Current);
+        Assert.Same(current, index.Head);
+        var again = index.Apply(2, [Mutation.Register(2)], At);
+        Assert.True(again.IsRegistered(1) && again.IsRegistered(2));
+        Assert.False(again.IsRegistered(100) || again.IsRegistered(1000));
+        Assert.True(again.GetBindings(5).HasImsi(20));
+        Assert.False(again.IsStolen(7));
+        Assert.True(again.TryGetMsisdn(20, out var m) && m == 10);
+        Assert.Equal(new EirCounts(2, 1, 0, 1), again.Counts);
+        Assert.Equal(new EirCounts(2, 1, 0, 1), index.Compact().Counts);
+        Assert.False(index.Current.IsRegistered(100));
+    }
+
+    [Fact]
     public void Compact_WithOverlays_FoldsEverythingAndKeepsAnswersAndCounts()
     {
         var index = NewIndex();
