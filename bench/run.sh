@@ -10,6 +10,7 @@
 #
 # Knobs (environment): DEVICES (300000), ROUNDS (3), WARMUP (5s), DURATION (15s), CONCURRENCY (32 unary callers),
 # CHANNELS (1), BATCH_SIZE (5000), BATCH_CONCURRENCY (4), STREAMS (4), STREAM_DEPTH (256), SYNC_RATE_SHARE (0.1 of peak),
+# SYNC_PACED_RATE (20000 deltas/s, the paced sync scenario),
 # PROP_CHANGES (300), REDIS_FSYNC (always: an ack is on disk), TICK (500us, open-model pacer), OPEN_WARMUP (10s),
 # HYDRATE_SCALE (0), OUT (bench/results).
 # Everything listens on 127.0.0.1 only; authentication is off (Auth:Enabled=false) on these benchmark nodes.
@@ -28,6 +29,7 @@ BATCH_CONCURRENCY=${BATCH_CONCURRENCY:-4}
 STREAMS=${STREAMS:-4}
 STREAM_DEPTH=${STREAM_DEPTH:-256}
 SYNC_RATE_SHARE=${SYNC_RATE_SHARE:-0.1}
+SYNC_PACED_RATE=${SYNC_PACED_RATE:-20000}
 PROP_CHANGES=${PROP_CHANGES:-300}
 REDIS_FSYNC=${REDIS_FSYNC:-always}
 HYDRATE_SCALE=${HYDRATE_SCALE:-0}
@@ -213,6 +215,13 @@ SYNC_PID=$!
 lt run --target "$A" "${COMMON[@]}" "${OPEN[@]}" --rate "$SYNC_RATE" --label sync-during --out "$OUT/sync-during" --no-png || true
 wait "$SYNC_PID" || true
 tail -n 2 "$DATA/sync.log"
+# The same checks while sync is paced at SYNC_PACED_RATE deltas/s in batches of 1 000: what a steady registry feed
+# costs the check tail (the run above saturates the machine on purpose).
+lt sync --target "$A" --deltas 50000000 --for "${SYNC_FOR}s" --rate "$SYNC_PACED_RATE" --batch 1000 --json "$OUT/sync-paced.json" >"$DATA/sync-paced.log" 2>&1 &
+SYNC_PID=$!
+lt run --target "$A" "${COMMON[@]}" "${OPEN[@]}" --rate "$SYNC_RATE" --label sync-paced-during --out "$OUT/sync-paced-during" --no-png || true
+wait "$SYNC_PID" || true
+tail -n 2 "$DATA/sync-paced.log"
 
 # --- propagation: two nodes on one Redis ------------------------------------------------------------------------
 log "propagation: ack on node A -> same answer on node B ($PROP_CHANGES changes)"

@@ -22,6 +22,7 @@ internal static class SyncCommand
           --batch N              deltas per batch (default 5000)
           --window N             batches in flight (default 4)
           --for D                stop sending after this long (e.g. 25s), then wait for the acks (default: send all)
+          --rate N               send at most N deltas/s (paced by batch; default: as fast as acks allow)
           --salt N               makes the generated ids unique per run (default: from the clock)
           --json PATH            write the result
         """;
@@ -34,6 +35,7 @@ internal static class SyncCommand
         var batch = a.Int("batch", 5_000);
         var window = a.Int("window", 4);
         var forTime = a.Duration("for", TimeSpan.Zero);
+        var rate = a.Long("rate", 0);
         var salt = a.Long("salt", DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100_000);
         var json = a.Get("json", "");
         a.EnsureAllRead();
@@ -45,7 +47,7 @@ internal static class SyncCommand
             deltas = deltas.TakeWhile((_, i) => i % batch != 0 || DateTime.UtcNow < until);
         }
 
-        var result = await SyncPipeline.RunAsync(target, deltas, count, batch, window, $"churn-{salt}-{batch}", "sync", ct);
+        var result = await SyncPipeline.RunAsync(target, deltas, count, batch, window, $"churn-{salt}-{batch}", "sync", ct, rate);
         Console.WriteLine($"sync: {result.Deltas:N0} deltas in {result.Seconds:F1} s = {result.DeltasPerSecond:N0} deltas/s acked; batch ack p50 {result.AckP50Ms:F1} ms, p99 {result.AckP99Ms:F1} ms");
         foreach (var e in result.Errors)
         {
@@ -54,7 +56,7 @@ internal static class SyncCommand
 
         if (json.Length > 0)
         {
-            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new { kind = "sync", batchSize = batch, window, result }, Report.RunReport.Json), ct);
+            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new { kind = "sync", batchSize = batch, window, rateLimit = rate, result }, Report.RunReport.Json), ct);
         }
 
         return result.Errors.Count > 0 ? 1 : 0;

@@ -36,7 +36,8 @@ internal static class SyncPipeline
         int window,
         string idPrefix,
         string label,
-        CancellationToken ct)
+        CancellationToken ct,
+        double deltasPerSecond = 0)
     {
         var client = new RegistrySync.RegistrySyncClient(target[0]);
         using var call = client.Apply(target.Options(ct));
@@ -88,8 +89,20 @@ internal static class SyncPipeline
             try
             {
                 var index = 0L;
+                var sent0 = 0L;
                 foreach (var chunk in deltas.Chunk(batchSize))
                 {
+                    if (deltasPerSecond > 0)
+                    {
+                        // Paced: batch k is sent no earlier than k * batchSize / rate after the start.
+                        var due = TimeSpan.FromSeconds(sent0 / deltasPerSecond) - sw.Elapsed;
+                        if (due > TimeSpan.Zero)
+                        {
+                            await Task.Delay(due, failed.Token);
+                        }
+                    }
+
+                    sent0 += chunk.Length;
                     await inFlight.WaitAsync(failed.Token);
                     var batch = new DeltaBatch { BatchId = $"{idPrefix}-{index++:D8}" };
                     batch.Deltas.AddRange(chunk);
