@@ -499,7 +499,18 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
     /// <summary>Compacts the index and writes it to Redis as the newest checkpoint (if no other node is doing so).</summary>
     public async Task<bool> WriteCheckpointAsync()
     {
-        var view = _index.Compact();
+        // Compacting needs the writer's turn: during a sync burst the index holds staged views.
+        EirView view;
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            view = _index.Compact();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
         var written = await _store.WriteCheckpointAsync(view.Snapshot, view.Sequence, _nodeName).ConfigureAwait(false);
         if (written)
         {

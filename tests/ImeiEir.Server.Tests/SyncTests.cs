@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Grpc.Core;
 using ImeiEir.Contracts.V1;
 
@@ -89,6 +90,37 @@ public sealed class SyncTests : NodeTest
         Assert.Equal(Reason.Registered, (await Node.CheckAsync("35693803564380", "996700000001")).Reason);
         Assert.Equal(Reason.NotRegistered, (await Node.CheckAsync("35209900176148", "996700000001")).Reason);
         Assert.Equal(1UL, (await Node.SyncStateAsync()).RegisteredImeis);
+    }
+
+    [Fact]
+    public async Task WriteCheckpoint_WhileAStreamKeepsBatchesInFlight_WrittenAndSyncUnharmed()
+    {
+        // A checkpoint compacts the index, which must wait for the pipeline's staged views to be published.
+        var replica = Node.Services.GetRequiredService<ImeiEir.Storage.ReplicatedIndex>();
+        using var call = Node.Sync.Apply(TestNode.Auth(TestNode.SyncKey));
+        var checkpoints = new List<Task<bool>>();
+        for (var i = 0; i < 60; i++)
+        {
+            var imei = new ImeiEir.Core.Identifiers.ImeiKey(35_000_000_000_000L + i).ToString();
+            await call.RequestStream.WriteAsync(new DeltaBatch { BatchId = $"c{i}", Deltas = { D.Register($"dev-{i}", imei) } });
+            if (i % 10 == 5)
+            {
+                checkpoints.Add(replica.WriteCheckpointAsync());
+            }
+        }
+
+        await call.RequestStream.CompleteAsync();
+        var acks = new List<BatchAck>();
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            acks.Add(call.ResponseStream.Current);
+        }
+
+        await Task.WhenAll(checkpoints);
+        Assert.All(acks, a => Assert.True(a.Accepted, a.Error));
+        Assert.Equal(60, acks.Count);
+        Assert.Contains(checkpoints, c => c.Result);
+        Assert.Equal(60UL, (await Node.SyncStateAsync()).RegisteredImeis);
     }
 
     [Fact]
