@@ -1,6 +1,6 @@
-using Microsoft.Extensions.DependencyInjection;
 using Grpc.Core;
 using ImeiEir.Contracts.V1;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ImeiEir.Server.Tests;
 
