@@ -32,7 +32,11 @@ public sealed record LogEntry(long Sequence, string BatchId, long AppliedAtTicks
 /// sequences, not exact) — for the owners of the IMEIs that the index view of <see cref="ViewSequence"/> held as
 /// registered. IMEIs registered after that view have their owners in the commits since.
 /// </summary>
-public sealed record PrefetchedDevices(InMemoryDeviceDirectory Directory, long Sequence, long ViewSequence);
+public sealed record PrefetchedDevices(InMemoryDeviceDirectory Directory, long Sequence, long ViewSequence)
+{
+    /// <summary>The stored (sequence, content hash) of the batch id at that sequence, if it was known then.</summary>
+    public (long Sequence, string Hash)? KnownBatch { get; init; }
+}
 
 /// <summary>The store's identity and position.</summary>
 public readonly record struct StoreHead(string? Epoch, long Sequence);
@@ -84,11 +88,12 @@ public sealed class RedisStore : IAsyncDisposable
         return {'ok', string.format('%d', nxt)}
         """;
 
-    // KEYS: 1 seq, then hashes; ARGV: a field of each hash. Returns the sequence, then the values in order (nil
-    // where absent): read together, so the values are those of exactly that sequence.
+    // KEYS: 1 seq, 2 a batch id's key, then hashes; ARGV: a field of each hash. Returns the sequence, the batch id's
+    // value (nil if unknown), then the values in order (nil where absent): read together, so the values are those
+    // of exactly that sequence.
     private const string HashGetManyScript = """
-        local r = {redis.call('GET', KEYS[1]) or '0'}
-        for i = 2, #KEYS do r[i] = redis.call('HGET', KEYS[i], ARGV[i - 1]) end
+        local r = {redis.call('GET', KEYS[1]) or '0', redis.call('GET', KEYS[2])}
+        for i = 3, #KEYS do r[i] = redis.call('HGET', KEYS[i], ARGV[i - 2]) end
         return r
         """;
 
@@ -508,7 +513,7 @@ public sealed class RedisStore : IAsyncDisposable
     /// registered (an IMEI the index does not hold has no owner record: both change in the same commit). The
     /// result is exact for the store's sequence it reports, provided that equals the view's.
     /// </summary>
-    public async Task<PrefetchedDevices> PrefetchDevicesAsync(IReadOnlyList<RegistryDelta> deltas, EirView view)
+    public async Task<PrefetchedDevices> PrefetchDevicesAsync(string batchId, IReadOnlyList<RegistryDelta> deltas, EirView view)
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var imeis = new HashSet<long>();
@@ -556,7 +561,8 @@ public sealed class RedisStore : IAsyncDisposable
             fields[idList.Length + i] = OwnerField(imeiList[i]);
         }
 
-        var (sequence, values) = await HashGetManyAsync(keys, fields).ConfigureAwait(false);
+        var batchKey = K("batch:" + batchId);
+        var (sequence, batch, values) = await HashGetManyAsync(batchKey, keys, fields).ConfigureAwait(false);
         for (var i = 0; i < idList.Length; i++)
         {
             if (!values[i].IsNull)
@@ -578,7 +584,8 @@ public sealed class RedisStore : IAsyncDisposable
 
         if (owners.Count > 0)
         {
-            var (ownerSequence, ownerValues) = await HashGetManyAsync(
+            var (ownerSequence, _, ownerValues) = await HashGetManyAsync(
+                batchKey,
                 [.. owners.Select(o => DeviceKey(o.Owner))],
                 [.. owners.Select(o => (RedisValue)o.Owner)]).ConfigureAwait(false);
             if (ownerSequence != sequence)
@@ -595,15 +602,15 @@ public sealed class RedisStore : IAsyncDisposable
             }
         }
 
-        return new PrefetchedDevices(directory, sequence, view.Sequence);
+        return new PrefetchedDevices(directory, sequence, view.Sequence) { KnownBatch = batch.IsNull ? null : ParseBatchValue(batch.ToString()) };
     }
 
     // HGET of (keys[i], fields[i]) for every i and the store's sequence, in one script call (one message instead of
     // one per field).
-    private async Task<(long Sequence, RedisValue[] Values)> HashGetManyAsync(RedisKey[] keys, RedisValue[] fields)
+    private async Task<(long Sequence, RedisValue Batch, RedisValue[] Values)> HashGetManyAsync(RedisKey batchKey, RedisKey[] keys, RedisValue[] fields)
     {
-        var result = (RedisValue[])(await Db.ScriptEvaluateAsync(HashGetManyScript, [K("seq"), .. keys], fields).ConfigureAwait(false))!;
-        return ((long)result[0], result[1..]);
+        var result = (RedisValue[])(await Db.ScriptEvaluateAsync(HashGetManyScript, [K("seq"), batchKey, .. keys], fields).ConfigureAwait(false))!;
+        return ((long)result[0], result[1], result[2..]);
     }
 
     /// <summary>The device id an IMEI is registered under, if any.</summary>

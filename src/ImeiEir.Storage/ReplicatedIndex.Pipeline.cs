@@ -261,7 +261,11 @@ public sealed partial class ReplicatedIndex
             return BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + reason);
         }
 
-        var known = await _store.GetBatchAsync(batch.BatchId).ConfigureAwait(false);
+        // Whether the batch id is known was read on arrival, beside its device records (a read sent now would wait
+        // behind the commit in flight). A retry of a batch still in flight is not known yet then: its commit answers
+        // "duplicate", or, if it no longer plans as valid, the id is read again below.
+        var early = batch.Prefetched is null ? null : await batch.Prefetched.ConfigureAwait(false);
+        var known = early is not null ? early.KnownBatch : await _store.GetBatchAsync(batch.BatchId).ConfigureAwait(false);
         if (known is { } k)
         {
             // The original may be one of the commits in flight: answer once they are in.
@@ -275,6 +279,13 @@ public sealed partial class ReplicatedIndex
         var plan = _planner.Plan(batch.Deltas, basis, devices);
         if (!plan.IsValid)
         {
+            if (early is not null && await _store.GetBatchAsync(batch.BatchId).ConfigureAwait(false) is { } again)
+            {
+                return inFlight.Count > 0
+                    ? Deferred
+                    : await DuplicateAsync(batch.BatchId, batch.ContentHash, again.Sequence, again.Hash).ConfigureAwait(false);
+            }
+
             return new BatchOutcome(BatchStatus.Rejected, 0, plan.Errors, "", []);
         }
 

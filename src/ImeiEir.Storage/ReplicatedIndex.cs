@@ -285,19 +285,20 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
     }
 
     /// <summary>
-    /// Reads the device records a batch needs, without waiting for the writer's turn: a stream calls it for batch
-    /// N+1 while batch N commits. Null when the batch needs none or the read failed (planning reads them then).
+    /// Reads whether the batch id is known and the device records the batch needs, without waiting for the writer's
+    /// turn: a stream calls it for batch N+1 while batch N commits (a read sent after N's commit would wait behind
+    /// it in Redis). Null when the read failed (planning reads them then).
     /// </summary>
-    public async Task<PrefetchedDevices?> PrefetchAsync(IReadOnlyList<RegistryDelta> deltas)
+    public async Task<PrefetchedDevices?> PrefetchAsync(string batchId, IReadOnlyList<RegistryDelta> deltas)
     {
-        if (!NeedsDevices(deltas) || !_index.IsLoaded || _divergence is not null)
+        if (!_index.IsLoaded || _divergence is not null)
         {
             return null;
         }
 
         try
         {
-            return await _store.PrefetchDevicesAsync(deltas, _index.Current).ConfigureAwait(false);
+            return await _store.PrefetchDevicesAsync(batchId, deltas, _index.Current).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or StoreUnavailableException or TimeoutException)
         {
@@ -343,7 +344,7 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
         }
 
         Interlocked.Increment(ref _prefetchMisses);
-        return (await _store.PrefetchDevicesAsync(deltas, view).ConfigureAwait(false)).Directory;
+        return (await _store.PrefetchDevicesAsync("", deltas, view).ConfigureAwait(false)).Directory;
     }
 
     /// <summary>Batches planned on records read ahead of their turn, and those that had to read them again (diagnostics).</summary>

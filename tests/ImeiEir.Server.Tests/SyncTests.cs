@@ -124,6 +124,32 @@ public sealed class SyncTests : NodeTest
     }
 
     [Fact]
+    public async Task Apply_RetrySentWhileTheOriginalIsInFlight_DuplicateEvenIfItNoLongerPlans()
+    {
+        Assert.True((await Node.ApplyOneAsync("setup", D.Register("dev-x", "35693803564380"))).Accepted);
+
+        // The retry arrives before the original is committed; planned again it would fail (dev-x is gone).
+        var unregister = new DeltaBatch { BatchId = "u1", Deltas = { D.Unregister("dev-x") } };
+        using var call = Node.Sync.Apply(TestNode.Auth(TestNode.SyncKey));
+        await call.RequestStream.WriteAsync(unregister);
+        await call.RequestStream.WriteAsync(unregister.Clone());
+        await call.RequestStream.WriteAsync(new DeltaBatch { BatchId = "r1", Deltas = { D.Register("dev-x", "35693803564380") } });
+        await call.RequestStream.WriteAsync(new DeltaBatch { BatchId = "r1", Deltas = { D.Register("dev-x", "35693803564380") } });
+        await call.RequestStream.CompleteAsync();
+        var acks = new List<BatchAck>();
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            acks.Add(call.ResponseStream.Current);
+        }
+
+        Assert.Equal([(true, false), (true, true), (true, false), (true, true)], acks.Select(a => (a.Accepted, a.Duplicate)));
+        Assert.Equal(acks[0].Sequence, acks[1].Sequence);
+        Assert.Equal(acks[2].Sequence, acks[3].Sequence);
+        Assert.Equal(3UL, (await Node.SyncStateAsync()).Sequence);
+        Assert.Equal(Reason.Registered, (await Node.CheckAsync("35693803564380", "996700000001")).Reason);
+    }
+
+    [Fact]
     public async Task Apply_SameIdSameContent_DuplicateWithOriginalSequenceNotAppliedAgain()
     {
         var first = await Node.ApplyOneAsync("dup", D.Bind("35209900176148", "996700111111"));

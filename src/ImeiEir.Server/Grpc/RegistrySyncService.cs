@@ -56,7 +56,7 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
 
                 var ack = next.Ack is { } refused
                     ? Task.FromResult(refused)
-                    : CommitAsync(next with { Prefetched = _replica.PrefetchAsync(next.Deltas!) }, context.CancellationToken);
+                    : CommitAsync(next with { Prefetched = _replica.PrefetchAsync(next.Batch.BatchId, next.Deltas!) }, context.CancellationToken);
                 outstanding.Enqueue(ack);
                 acks.Writer.TryWrite(ack);
             }
