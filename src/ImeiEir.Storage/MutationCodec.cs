@@ -8,13 +8,6 @@ public static class MutationCodec
 {
     public const int Size = 25;
 
-    public static byte[] Encode(IReadOnlyList<Mutation> mutations)
-    {
-        var bytes = new byte[mutations.Count * Size];
-        Encode(mutations, bytes);
-        return bytes;
-    }
-
     /// <summary>Encodes into <paramref name="buffer"/> (at least <c>Count * Size</c> bytes); returns the part written.</summary>
     public static ReadOnlyMemory<byte> Encode(IReadOnlyList<Mutation> mutations, byte[] buffer)
     {

@@ -7,7 +7,8 @@ using StackExchange.Redis;
 namespace ImeiEir.Storage;
 
 /// <summary>
-/// The registry batch pipeline: batch N+1 is planned on the index as batch N leaves it (a staged view, not yet
+/// The write pipeline (registry batches, number switches, amnesty bindings: every write of the node is one
+/// sequence through it): batch N+1 is planned on the index as batch N leaves it (a staged view, not yet
 /// published) and its commit is sent behind N's, so the node plans while Redis commits. Redis runs the commits
 /// in order; each after the first checks that the one before it was committed as the sequence it planned on,
 /// so nothing is committed on a plan whose basis failed. A batch is acked only once its commit is confirmed and
@@ -23,7 +24,8 @@ public sealed partial class ReplicatedIndex
 
     private readonly Channel<PendingBatch> _pending = Channel.CreateUnbounded<PendingBatch>(new UnboundedChannelOptions { SingleReader = true });
 
-    private sealed record PendingBatch(string BatchId, string ContentHash, IReadOnlyList<RegistryDelta> Deltas, Task<PrefetchedDevices?>? Prefetched, CancellationToken Ct)
+    // A batch waiting for the pipeline: how to plan it on a view, and what was read for it on arrival.
+    private sealed record PendingBatch(string BatchId, string ContentHash, Func<EirView, Task<BatchPlan>> Plan, Task<PrefetchedDevices?>? Prefetched, CancellationToken Ct)
     {
         public TaskCompletionSource<BatchOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -38,6 +40,15 @@ public sealed partial class ReplicatedIndex
     /// used if it can be brought to the sequence the batch is planned on; otherwise the records are read again.
     /// </summary>
     public Task<BatchOutcome> ApplyBatchAsync(string batchId, string contentHash, IReadOnlyList<RegistryDelta> deltas, CancellationToken ct, Task<PrefetchedDevices?>? prefetched = null)
+        => EnqueueAsync(
+            batchId,
+            contentHash,
+            async view => _planner.Plan(deltas, view, NeedsDevices(deltas) ? await DevicesForAsync(deltas, view, prefetched).ConfigureAwait(false) : new InMemoryDeviceDirectory()),
+            prefetched,
+            ct);
+
+    // Every write of the node (registry batches, number switches, amnesty bindings) is one sequence through here.
+    private Task<BatchOutcome> EnqueueAsync(string batchId, string contentHash, Func<EirView, Task<BatchPlan>> plan, Task<PrefetchedDevices?>? prefetched, CancellationToken ct)
     {
         if (!_index.IsLoaded)
         {
@@ -49,7 +60,7 @@ public sealed partial class ReplicatedIndex
             return Task.FromResult(BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + reason));
         }
 
-        var batch = new PendingBatch(batchId, contentHash, deltas, prefetched, ct);
+        var batch = new PendingBatch(batchId, contentHash, plan, prefetched, ct);
         if (!_pending.Writer.TryWrite(batch))
         {
             return Task.FromResult(BatchOutcome.Fail(BatchStatus.Unavailable, "the node is shutting down"));
@@ -275,8 +286,7 @@ public sealed partial class ReplicatedIndex
         }
 
         var basis = _index.Head;
-        var devices = NeedsDevices(batch.Deltas) ? await DevicesForAsync(batch.Deltas, basis, batch.Prefetched).ConfigureAwait(false) : new InMemoryDeviceDirectory();
-        var plan = _planner.Plan(batch.Deltas, basis, devices);
+        var plan = await batch.Plan(basis).ConfigureAwait(false);
         if (!plan.IsValid)
         {
             if (early is not null && await _store.GetBatchAsync(batch.BatchId).ConfigureAwait(false) is { } again)

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using ImeiEir.Core.Index;
 using ImeiEir.Core.Policy;
@@ -57,7 +56,7 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
     private long _storeSequence;
     private int _disposed;
     private const int OwnCommitsKept = 16;
-    private readonly Dictionary<long, (List<DeviceRecord> Added, List<DeviceRecord> Removed)> _ownCommits = [];
+    private readonly Dictionary<long, BatchPlan> _ownCommits = [];
     private long _prefetchHits;
     private long _prefetchMisses;
 
@@ -326,16 +325,7 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
             {
                 for (var seq = early.ViewSequence + 1; seq <= view.Sequence; seq++)
                 {
-                    var (added, removed) = _ownCommits[seq];
-                    foreach (var d in removed)
-                    {
-                        early.Directory.Remove(d.DeviceId);
-                    }
-
-                    foreach (var d in added)
-                    {
-                        early.Directory.Add(d.DeviceId, d.Imeis);
-                    }
+                    early.Directory.Apply(_ownCommits[seq]);
                 }
 
                 Interlocked.Increment(ref _prefetchHits);
@@ -350,107 +340,21 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
     /// <summary>Batches planned on records read ahead of their turn, and those that had to read them again (diagnostics).</summary>
     public (long Hits, long Misses) PrefetchStats => (Interlocked.Read(ref _prefetchHits), Interlocked.Read(ref _prefetchMisses));
 
-    // The device changes of this node's latest commits, by sequence (under the gate).
+    // The plans (for their device changes) of this node's latest commits, by sequence (under the gate).
     private void RememberOwnCommit(long sequence, BatchPlan plan)
     {
-        _ownCommits[sequence] = (plan.DevicesAdded, plan.DevicesRemoved);
+        _ownCommits[sequence] = plan;
         _ownCommits.Remove(sequence - OwnCommitsKept);
     }
 
     /// <summary>Self-service NUMBER SWITCH as one sequence. Errors come back as <see cref="BatchStatus.Rejected"/>.</summary>
-    public async Task<BatchOutcome> SwitchNumberAsync(SwitchNumberDelta delta, CancellationToken ct)
-    {
-        var outcome = await CommitAsync(
+    public Task<BatchOutcome> SwitchNumberAsync(SwitchNumberDelta delta, CancellationToken ct)
+        => EnqueueAsync(
             "switch-" + Guid.NewGuid().ToString("N"),
             "switch",
             view => Task.FromResult(_planner.PlanSwitch(delta, view, _marks, _time.GetUtcNow().UtcTicks)),
-            ct).ConfigureAwait(false);
-        return outcome;
-    }
-
-    private async Task<BatchOutcome> CommitAsync(string batchId, string contentHash, Func<EirView, Task<BatchPlan>> plan, CancellationToken ct)
-    {
-        if (!_index.IsLoaded)
-        {
-            return BatchOutcome.Fail(BatchStatus.Unavailable, "the node has not loaded its data yet");
-        }
-
-        if (_divergence is { } reason)
-        {
-            return BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + reason);
-        }
-
-        await _gate.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            var known = await _store.GetBatchAsync(batchId).ConfigureAwait(false);
-            if (known is { } k)
-            {
-                return await DuplicateAsync(batchId, contentHash, k.Sequence, k.Hash).ConfigureAwait(false);
-            }
-
-            for (var attempt = 0; attempt < 20; attempt++)
-            {
-                await CatchUpAsync().ConfigureAwait(false);
-                if (_divergence is { } r)
-                {
-                    return BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + r);
-                }
-
-                var view = _index.Current;
-                var p = await plan(view).ConfigureAwait(false);
-
-                if (!p.IsValid)
-                {
-                    return new BatchOutcome(BatchStatus.Rejected, 0, p.Errors, "", []);
-                }
-
-                var now = _time.GetUtcNow();
-                var result = await _store.CommitAsync(view.Sequence, _epoch!, batchId, contentHash, p, now.UtcTicks).ConfigureAwait(false);
-                switch (result.Status)
-                {
-                    case CommitStatus.Committed:
-                        _index.Apply(result.Sequence, CollectionsMarshal.AsSpan(p.Mutations), now);
-                        RememberOwnCommit(result.Sequence, p);
-                        _mutationsSinceCheckpoint += p.Mutations.Count;
-                        foreach (var (imei, sub) in p.GraceMarksConsumed)
-                        {
-                            _marks.Remove(imei, sub);
-                        }
-
-                        var replicas = await _store.WaitForReplicasAsync().ConfigureAwait(false);
-                        if (replicas < _options.AckReplicas)
-                        {
-                            return BatchOutcome.Fail(BatchStatus.Unavailable,
-                                $"written to the Redis primary as sequence {result.Sequence} but only {replicas} of {_options.AckReplicas} replicas confirmed; retry with the same batch_id");
-                        }
-
-                        return new BatchOutcome(BatchStatus.Accepted, result.Sequence, [], "", p.SwitchedImeis);
-                    case CommitStatus.DuplicateId:
-                        return await DuplicateAsync(batchId, contentHash, result.Sequence, result.ContentHash!).ConfigureAwait(false);
-                    case CommitStatus.SequenceMoved when result.Sequence >= view.Sequence:
-                        continue;
-                    case CommitStatus.SequenceMoved:
-                        Diverge($"Redis is at sequence {result.Sequence}, behind this node's {view.Sequence}");
-                        return BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + _divergence);
-                    default:
-                        Diverge("Redis' history is not this node's (epoch missing or changed)");
-                        return BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + _divergence);
-                }
-            }
-
-            return BatchOutcome.Fail(BatchStatus.Unavailable, "too many concurrent writers; retry");
-        }
-        catch (Exception ex) when (ex is RedisException or StoreUnavailableException or TimeoutException or InvalidOperationException { InnerException: RedisException })
-        {
-            Log.CommitFailed(_log, ex.Message);
-            return BatchOutcome.Fail(BatchStatus.Unavailable, "storage unavailable: " + ex.Message);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            prefetched: null,
+            ct);
 
     private async Task<BatchOutcome> DuplicateAsync(string batchId, string contentHash, long sequence, string storedHash)
     {

@@ -3,13 +3,8 @@ using ImeiEir.Contracts.V1;
 namespace ImeiEir.Server.Tests;
 
 /// <summary>The amnesty window: an unknown IMEI is bound to its subscriber and allowed; the binding is durable.</summary>
-public sealed class AmnestyTests : IAsyncLifetime
+public sealed class AmnestyTests : RedisTest
 {
-    private readonly RedisServer _redis = new();
-
-    public Task InitializeAsync() => _redis.StartAsync();
-
-    public Task DisposeAsync() => _redis.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Check_WindowOpen_AutoWhitelistedThenBoundClusterWide()
@@ -19,7 +14,7 @@ public sealed class AmnestyTests : IAsyncLifetime
             ["Policy:AutoWhitelist:Start"] = DateTimeOffset.UtcNow.AddDays(-1).ToString("O"),
             ["Policy:AutoWhitelist:End"] = DateTimeOffset.UtcNow.AddDays(1).ToString("O"),
         };
-        await using var a = await TestNode.StartAsync(_redis.Configuration, window);
+        await using var a = await TestNode.StartAsync(Redis.Configuration, window);
 
         var first = await a.CheckAsync("86753090000001", "996700123456");
         SyncState state = null!;
@@ -34,7 +29,7 @@ public sealed class AmnestyTests : IAsyncLifetime
             await Task.Delay(50);
         }
 
-        await using var b = await TestNode.StartAsync(_redis.Configuration);
+        await using var b = await TestNode.StartAsync(Redis.Configuration);
         var onB = await b.CheckAsync("86753090000001", "996700123456");
         var otherNumberOnB = await b.CheckAsync("86753090000001", "996700999999");
 

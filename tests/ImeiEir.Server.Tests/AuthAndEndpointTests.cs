@@ -105,18 +105,13 @@ public sealed class AuthAndEndpointTests : NodeTest
 }
 
 /// <summary>Auth switched off, and auth on with no clients.</summary>
-public sealed class AuthConfigurationTests : IAsyncLifetime
+public sealed class AuthConfigurationTests : RedisTest
 {
-    private readonly RedisServer _redis = new();
-
-    public Task InitializeAsync() => _redis.StartAsync();
-
-    public Task DisposeAsync() => _redis.DisposeAsync().AsTask();
 
     [Fact]
     public async Task AuthDisabled_AnswersWithoutKey()
     {
-        await using var node = await TestNode.StartAsync(_redis.Configuration, new Dictionary<string, string?> { ["Auth:Enabled"] = "false" });
+        await using var node = await TestNode.StartAsync(Redis.Configuration, new Dictionary<string, string?> { ["Auth:Enabled"] = "false" });
 
         var r = await node.Checks.CheckAsync(new CheckRequest { Imei = "35693803564380" });
 
@@ -126,7 +121,7 @@ public sealed class AuthConfigurationTests : IAsyncLifetime
     [Fact]
     public async Task AuthOnWithoutClients_RefusesEverything()
     {
-        await using var node = await TestNode.StartAsync(_redis.Configuration, withClients: false);
+        await using var node = await TestNode.StartAsync(Redis.Configuration, withClients: false);
 
         var check = await Assert.ThrowsAsync<RpcException>(async () => await node.Checks.CheckAsync(new CheckRequest { Imei = "35693803564380" }, TestNode.Auth(TestNode.AllKey)));
         var sync = await Assert.ThrowsAsync<RpcException>(async () => await node.Sync.GetSyncStateAsync(new GetSyncStateRequest(), TestNode.Auth(TestNode.AllKey)));

@@ -7,13 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ImeiEir.Server.Tests;
 
 /// <summary>Several nodes on one Redis, restarts, and Redis going away and coming back (empty or not).</summary>
-public sealed class ClusterTests : IAsyncLifetime
+public sealed class ClusterTests : RedisTest
 {
-    private readonly RedisServer _redis = new();
-
-    public Task InitializeAsync() => _redis.StartAsync();
-
-    public Task DisposeAsync() => _redis.DisposeAsync().AsTask();
 
     private static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done)
     {
@@ -41,8 +36,8 @@ public sealed class ClusterTests : IAsyncLifetime
     [Fact]
     public async Task TwoNodes_ChangeAckedByOne_AnsweredByOther()
     {
-        await using var a = await TestNode.StartAsync(_redis.Configuration);
-        await using var b = await TestNode.StartAsync(_redis.Configuration);
+        await using var a = await TestNode.StartAsync(Redis.Configuration);
+        await using var b = await TestNode.StartAsync(Redis.Configuration);
 
         var ack = await a.ApplyOneAsync("x1", D.Register("dev-1", "35693803564380"));
         var onA = await a.CheckAsync("35693803564380", "996700000001");
@@ -62,8 +57,8 @@ public sealed class ClusterTests : IAsyncLifetime
     [Fact]
     public async Task TwoNodes_ConcurrentWriters_EveryBatchAppliedOnceInOneOrder()
     {
-        await using var a = await TestNode.StartAsync(_redis.Configuration);
-        await using var b = await TestNode.StartAsync(_redis.Configuration);
+        await using var a = await TestNode.StartAsync(Redis.Configuration);
+        await using var b = await TestNode.StartAsync(Redis.Configuration);
 
         async Task<List<BatchAck>> Write(TestNode node, string prefix) =>
             await node.ApplyAsync([.. Enumerable.Range(0, 15).Select(i =>
@@ -85,8 +80,8 @@ public sealed class ClusterTests : IAsyncLifetime
     [Fact]
     public async Task GraceMark_StartedOnOneNode_HonouredByOther()
     {
-        await using var a = await TestNode.StartAsync(_redis.Configuration);
-        await using var b = await TestNode.StartAsync(_redis.Configuration);
+        await using var a = await TestNode.StartAsync(Redis.Configuration);
+        await using var b = await TestNode.StartAsync(Redis.Configuration);
         await a.ApplyOneAsync("g", D.Bind("35209900176148", "996700111111"));
         await EventuallyAsync(b.SyncStateAsync, s => s.Sequence == 1);
 
@@ -109,7 +104,7 @@ public sealed class ClusterTests : IAsyncLifetime
         };
         List<CheckResponse> before;
         SyncState stateBefore;
-        await using (var node = await TestNode.StartAsync(_redis.Configuration, new Dictionary<string, string?> { ["Index:CompactionMinimumChanges"] = "2" }))
+        await using (var node = await TestNode.StartAsync(Redis.Configuration, new Dictionary<string, string?> { ["Index:CompactionMinimumChanges"] = "2" }))
         {
             await node.ApplyOneAsync("r1", D.Register("dev-1", "35693803564380"), D.Bind("35209900176148", "996700111111", "437010000000001"));
             await node.ApplyOneAsync("r2", D.Stolen("35332206453425"), D.Bind("00000000000000", "996700222222"), D.Subscriber("437050000000009", "996700222222"));
@@ -119,7 +114,7 @@ public sealed class ClusterTests : IAsyncLifetime
             stateBefore = await node.SyncStateAsync();
         }
 
-        await using var restarted = await TestNode.StartAsync(_redis.Configuration);
+        await using var restarted = await TestNode.StartAsync(Redis.Configuration);
         var after = await Task.WhenAll(requests.Select(r => restarted.CheckAsync(r.Item1, r.Item2, r.Item3)));
         var stateAfter = await restarted.SyncStateAsync();
 
@@ -132,10 +127,10 @@ public sealed class ClusterTests : IAsyncLifetime
     [Fact]
     public async Task RedisDown_ChecksGoOnSyncUnavailable_ThenCatchesUpByItself()
     {
-        await using var node = await TestNode.StartAsync(_redis.Configuration);
+        await using var node = await TestNode.StartAsync(Redis.Configuration);
         await node.ApplyOneAsync("d1", D.Register("dev-1", "35693803564380"));
 
-        await _redis.StopAsync();
+        await Redis.StopAsync();
         var during = await node.CheckAsync("35693803564380", "996700000001");
         var sync = await Assert.ThrowsAsync<RpcException>(() => node.ApplyOneAsync("d2", D.Register("dev-2", "35209900176148")));
         var ussd = await Assert.ThrowsAsync<RpcException>(async () => await node.SelfService.SwitchNumberAsync(
@@ -145,9 +140,9 @@ public sealed class ClusterTests : IAsyncLifetime
         Assert.Equal(StatusCode.Unavailable, sync.StatusCode);
         Assert.Equal(StatusCode.Unavailable, ussd.StatusCode);
 
-        await _redis.StartAsync();
+        await Redis.StartAsync();
         // Another writer (a second node) commits while the first is reconnecting; the first must catch up alone.
-        await using var other = await TestNode.StartAsync(_redis.Configuration);
+        await using var other = await TestNode.StartAsync(Redis.Configuration);
         var ack = await other.ApplyOneAsync("d2", D.Register("dev-2", "35209900176148"));
         Assert.True(ack.Accepted);
         var caughtUp = await EventuallyAsync(() => node.CheckAsync("35209900176148", "996700000001"), r => r.Reason == Reason.Registered);
@@ -160,13 +155,13 @@ public sealed class ClusterTests : IAsyncLifetime
     public async Task RedisKilledDuringSync_NoAckForUnwrittenBatch_DataWholeAfterRestart()
     {
         var acked = new List<BatchAck>();
-        await using (var node = await TestNode.StartAsync(_redis.Configuration))
+        await using (var node = await TestNode.StartAsync(Redis.Configuration))
         {
             using var call = node.Sync.Apply(TestNode.Auth(TestNode.SyncKey));
             var killer = Task.Run(async () =>
             {
                 await Task.Delay(400);
-                await _redis.StopAsync();
+                await Redis.StopAsync();
             });
             try
             {
@@ -193,8 +188,8 @@ public sealed class ClusterTests : IAsyncLifetime
 
         Assert.NotEmpty(acked);
         Assert.All(acked, a => Assert.True(a.Accepted));
-        await _redis.StartAsync();
-        await using var restarted = await TestNode.StartAsync(_redis.Configuration);
+        await Redis.StartAsync();
+        await using var restarted = await TestNode.StartAsync(Redis.Configuration);
         var state = await restarted.SyncStateAsync();
 
         // Every acked batch is there, whole (two IMEIs each); at most the one in flight committed without an ack.
@@ -210,11 +205,11 @@ public sealed class ClusterTests : IAsyncLifetime
     [Fact]
     public async Task RedisBackEmpty_NodeKeepsServingAndRefusesSync()
     {
-        await using var node = await TestNode.StartAsync(_redis.Configuration);
+        await using var node = await TestNode.StartAsync(Redis.Configuration);
         await node.ApplyOneAsync("e1", D.Register("dev-1", "35693803564380"));
 
-        await _redis.WipeAsync();
-        await _redis.StartAsync();
+        await Redis.WipeAsync();
+        await Redis.StartAsync();
         await Task.Delay(300);
         var refused = await EventuallyAsync(
             async () =>

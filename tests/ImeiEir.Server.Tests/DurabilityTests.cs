@@ -4,18 +4,13 @@ using ImeiEir.Contracts.V1;
 namespace ImeiEir.Server.Tests;
 
 /// <summary>Acks that wait for replicas, and grace marks that outlive nodes and Redis outages.</summary>
-public sealed class DurabilityTests : IAsyncLifetime
+public sealed class DurabilityTests : RedisTest
 {
-    private readonly RedisServer _redis = new();
-
-    public Task InitializeAsync() => _redis.StartAsync();
-
-    public Task DisposeAsync() => _redis.DisposeAsync().AsTask();
 
     [Fact]
     public async Task AckReplicas_NoReplica_NotAckedAsAccepted()
     {
-        await using var node = await TestNode.StartAsync(_redis.Configuration, new Dictionary<string, string?>
+        await using var node = await TestNode.StartAsync(Redis.Configuration, new Dictionary<string, string?>
         {
             ["Redis:AckReplicas"] = "1",
             ["Redis:AckReplicasTimeout"] = "00:00:00.200",
@@ -30,9 +25,9 @@ public sealed class DurabilityTests : IAsyncLifetime
     [Fact]
     public async Task AckReplicas_WithReplica_AcceptedAndOnReplica()
     {
-        await using var replica = new RedisServer("--replicaof", "127.0.0.1", _redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await using var replica = new RedisServer("--replicaof", "127.0.0.1", Redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await replica.StartAsync();
-        await using var node = await TestNode.StartAsync(_redis.Configuration, new Dictionary<string, string?> { ["Redis:AckReplicas"] = "1" });
+        await using var node = await TestNode.StartAsync(Redis.Configuration, new Dictionary<string, string?> { ["Redis:AckReplicas"] = "1" });
 
         BatchAck? ack = null;
         for (var i = 0; i < 100 && ack is null; i++)
@@ -50,7 +45,7 @@ public sealed class DurabilityTests : IAsyncLifetime
         Assert.NotNull(ack);
         Assert.True(ack.Accepted);
         // Fail over: the primary dies, the replica is promoted (what an operator or Sentinel does).
-        await _redis.StopAsync();
+        await Redis.StopAsync();
         using (var cli = System.Diagnostics.Process.Start("redis-cli", ["-p", replica.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "REPLICAOF", "NO", "ONE"]))
         {
             await cli.WaitForExitAsync();
@@ -64,14 +59,14 @@ public sealed class DurabilityTests : IAsyncLifetime
     public async Task GraceMark_SurvivesNodeRestart()
     {
         CheckResponse first;
-        await using (var a = await TestNode.StartAsync(_redis.Configuration))
+        await using (var a = await TestNode.StartAsync(Redis.Configuration))
         {
             await a.ApplyOneAsync("g", D.Bind("35209900176148", "996700111111"));
             first = await a.CheckAsync("35209900176148", "996700999999");
             await Task.Delay(500); // the mark is merged into Redis in the background
         }
 
-        await using var b = await TestNode.StartAsync(_redis.Configuration);
+        await using var b = await TestNode.StartAsync(Redis.Configuration);
         var later = await b.CheckAsync("35209900176148", "996700999999");
 
         Assert.Equal(Reason.NumberSwitchGrace, later.Reason);
@@ -81,14 +76,14 @@ public sealed class DurabilityTests : IAsyncLifetime
     [Fact]
     public async Task GraceMark_StartedWhileRedisAway_ReconciledWhenItReturns()
     {
-        await using var a = await TestNode.StartAsync(_redis.Configuration);
+        await using var a = await TestNode.StartAsync(Redis.Configuration);
         await a.ApplyOneAsync("g", D.Bind("35209900176148", "996700111111"));
 
-        await _redis.StopAsync();
+        await Redis.StopAsync();
         var whileAway = await a.CheckAsync("35209900176148", "996700999999");
-        await _redis.StartAsync();
+        await Redis.StartAsync();
         await Task.Delay(200);
-        await using var b = await TestNode.StartAsync(_redis.Configuration);
+        await using var b = await TestNode.StartAsync(Redis.Configuration);
 
         CheckResponse onB = null!;
         for (var i = 0; i < 100; i++)

@@ -1,22 +1,30 @@
 namespace ImeiEir.Server.Tests;
 
-/// <summary>A test class with one real node on its own private redis-server, started before and stopped after.</summary>
-public abstract class NodeTest : IAsyncLifetime
+/// <summary>A test class with a private <c>redis-server</c> of its own, started before its tests and stopped after.</summary>
+public abstract class RedisTest : IAsyncLifetime
 {
     protected RedisServer Redis { get; } = new();
 
+    public virtual Task InitializeAsync() => Redis.StartAsync();
+
+    public virtual Task DisposeAsync() => Redis.DisposeAsync().AsTask();
+}
+
+/// <summary>A test class with one real node on its own private redis-server, started before and stopped after.</summary>
+public abstract class NodeTest : RedisTest
+{
     protected TestNode Node { get; private set; } = null!;
 
     /// <summary>Settings the node starts with on top of <see cref="TestNode"/>'s.</summary>
     protected virtual IDictionary<string, string?>? Settings => null;
 
-    public virtual async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        await Redis.StartAsync();
+        await base.InitializeAsync();
         Node = await TestNode.StartAsync(Redis.Configuration, Settings);
     }
 
-    public virtual async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         try
         {
@@ -24,7 +32,7 @@ public abstract class NodeTest : IAsyncLifetime
         }
         finally
         {
-            await Redis.DisposeAsync();
+            await base.DisposeAsync();
         }
     }
 }
