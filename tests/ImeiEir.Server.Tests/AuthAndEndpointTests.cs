@@ -79,7 +79,7 @@ public sealed class AuthAndEndpointTests : NodeTest
     }
 
     [Fact]
-    public async Task AdminRoutes_OnlyOnAdminEndpoint_MetricsCarryCheckCounters()
+    public async Task AdminRoutes_OnlyOnAdminEndpoint_MetricsCarryCheckAndRuntimeCounters()
     {
         await Node.CheckAsync("35693803564380", "996700000001");
         using var http1 = new HttpClient();
@@ -97,6 +97,8 @@ public sealed class AuthAndEndpointTests : NodeTest
         Assert.Contains("imeieir_index_sequence", metrics, StringComparison.Ordinal);
         Assert.Contains("imeieir_sync_lag", metrics, StringComparison.Ordinal);
         Assert.Contains("imeieir_redis_connected", metrics, StringComparison.Ordinal);
+        Assert.Contains("dotnet_gc_pause_time", metrics, StringComparison.Ordinal);
+        Assert.Contains("dotnet_thread_pool_queue_length", metrics, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, metricsOnGrpc.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, readyOnGrpc.StatusCode);

@@ -66,7 +66,9 @@ public static partial class EirHost
             o.Delay = TimeSpan.Zero;
             o.Period = TimeSpan.FromSeconds(1);
         });
-        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(EirMetrics.MeterName).AddPrometheusExporter());
+        // The node's own meter, and the runtime's (GC collections and pause time, heap, thread-pool queue, CPU): a
+        // collection pause stops checks too, so it belongs beside the check latency.
+        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(EirMetrics.MeterName, "System.Runtime").AddPrometheusExporter());
 
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ImeiEir.Server");
