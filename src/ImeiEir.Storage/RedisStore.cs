@@ -50,16 +50,8 @@ public readonly record struct StoreHead(string? Epoch, long Sequence);
 public sealed class RedisStore : IAsyncDisposable
 {
     private const int ChunkBytes = 4 << 20;
-
-    // KEYS: 1 epoch, 2 layout. ARGV: 1 a new epoch id, 2 the layout of a new store. A store created before the
-    // layout key existed has layout 1.
-    private const string InitializeScript = """
-        if redis.call('EXISTS', KEYS[1]) == 0 then
-          redis.call('SET', KEYS[2], ARGV[2])
-          redis.call('SET', KEYS[1], ARGV[1])
-        end
-        return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]) or '1'}
-        """;
+    // 65 536 buckets: up to ~60 M devices keep every bucket within hash-max-listpack-entries 1024 (deploy/redis).
+    private const int DeviceBuckets = 65_536;
 
     // KEYS: 1 seq, 2 log, 3 batch id, 4 epoch, 5 the preceding batch's id, 6.. record keys. ARGV: 1 expected seq,
     // 2 content hash, 3 ticks, 4 batch id, 5 mutations, 6 batch id ttl (s), 7 epoch, 8 record group count, 9 the
@@ -130,9 +122,7 @@ public sealed class RedisStore : IAsyncDisposable
 
     private readonly RedisOptions _options;
     private readonly string _p;
-    private RecordLayout _layout = RecordLayout.Current;
-    private RedisKey?[] _deviceKeys = new RedisKey?[RecordLayout.Current.DeviceBuckets];
-    private RedisKey?[] _ownerKeys = new RedisKey?[RecordLayout.Current.OwnerBuckets];
+    private readonly RedisKey?[] _deviceKeys = new RedisKey?[DeviceBuckets];
     private ConnectionMultiplexer? _mux;
 
     public RedisStore(RedisOptions options)
@@ -189,37 +179,12 @@ public sealed class RedisStore : IAsyncDisposable
         return new StoreHead(epoch.Result.IsNull ? null : epoch.Result.ToString(), seq.Result.IsNull ? 0 : (long)seq.Result);
     }
 
-    /// <summary>
-    /// Creates the cluster's epoch (and records <see cref="RecordLayout.Current"/>) if the store is brand new, and
-    /// takes on the record layout the store was created with. Returns the epoch in force.
-    /// </summary>
-    /// <exception cref="StoreLayoutException">The store uses a layout this build does not know.</exception>
+    /// <summary>Creates the cluster's epoch if the store is brand new. Returns the epoch in force.</summary>
     public async Task<string> InitializeEpochAsync()
     {
-        var r = (RedisValue[])(await Db.ScriptEvaluateAsync(
-            InitializeScript,
-            [K("epoch"), K("layout")],
-            [Guid.NewGuid().ToString("N"), NewStoreLayout.Version]).ConfigureAwait(false))!;
-        UseLayout(RecordLayout.Of((string)r[1]!));
-        return r[0].ToString();
-    }
-
-    /// <summary>How this store spreads device and owner records over hashes (see <see cref="RecordLayout"/>).</summary>
-    public RecordLayout Layout => _layout;
-
-    /// <summary>The layout a brand-new store is created with (tests create older ones).</summary>
-    internal RecordLayout NewStoreLayout { get; init; } = RecordLayout.Current;
-
-    private void UseLayout(RecordLayout layout)
-    {
-        if (layout == _layout)
-        {
-            return;
-        }
-
-        _deviceKeys = new RedisKey?[layout.DeviceBuckets];
-        _ownerKeys = new RedisKey?[layout.OwnerBuckets];
-        _layout = layout;
+        var db = Db;
+        await db.StringSetAsync(K("epoch"), Guid.NewGuid().ToString("N"), when: When.NotExists).ConfigureAwait(false);
+        return (await db.StringGetAsync(K("epoch")).ConfigureAwait(false)).ToString();
     }
 
     /// <summary>The stored (sequence, content hash) of an accepted batch id, if any.</summary>
@@ -250,7 +215,7 @@ public sealed class RedisStore : IAsyncDisposable
             writes.Add(new RecordWrite(RecordKind.Device, DeviceBucket(d.DeviceId), false, writes.Count, d.DeviceId, default));
             foreach (var imei in d.Imeis)
             {
-                writes.Add(new RecordWrite(RecordKind.Owner, OwnerBucket(imei), false, writes.Count, OwnerField(imei), default));
+                writes.Add(new RecordWrite(RecordKind.Owner, imei >>> 10, false, writes.Count, OwnerField(imei), default));
             }
         }
 
@@ -276,7 +241,7 @@ public sealed class RedisStore : IAsyncDisposable
                 writes.Add(new RecordWrite(RecordKind.Device, DeviceBucket(d.DeviceId), true, writes.Count, d.DeviceId, imeis));
                 foreach (var imei in d.Imeis)
                 {
-                    writes.Add(new RecordWrite(RecordKind.Owner, OwnerBucket(imei), true, writes.Count, OwnerField(imei), d.DeviceId));
+                    writes.Add(new RecordWrite(RecordKind.Owner, imei >>> 10, true, writes.Count, OwnerField(imei), d.DeviceId));
                 }
             }
 
@@ -400,7 +365,7 @@ public sealed class RedisStore : IAsyncDisposable
     private RedisKey RecordKey(RecordKind kind, long bucket) => kind switch
     {
         RecordKind.Device => DeviceBucketKey((int)bucket),
-        RecordKind.Owner => OwnerBucketKey(bucket),
+        RecordKind.Owner => K("own:" + bucket.ToString(CultureInfo.InvariantCulture)),
         RecordKind.Stolen => K("stolen"),
         _ => K("grace:" + bucket.ToString(CultureInfo.InvariantCulture)),
     };
@@ -689,63 +654,33 @@ public sealed class RedisStore : IAsyncDisposable
         }
     }
 
-    private int DeviceBucket(string deviceId)
+    private static int DeviceBucket(string deviceId)
     {
         var max = Encoding.UTF8.GetMaxByteCount(deviceId.Length);
         var buffer = max <= 1024 ? stackalloc byte[1024] : new byte[max];
         var n = Encoding.UTF8.GetBytes(deviceId, buffer);
-        return (int)(XxHash3.HashToUInt64(buffer[..n]) % (ulong)_layout.DeviceBuckets);
+        return (int)(XxHash3.HashToUInt64(buffer[..n]) % DeviceBuckets);
     }
 
-    // Bucket keys are made once each (at most DeviceBuckets + OwnerBuckets of them).
+    // The 65 536 device bucket keys, made once each.
     private RedisKey DeviceBucketKey(int bucket)
     {
-        var keys = _deviceKeys;
-        if (keys[bucket] is { } key)
+        if (_deviceKeys[bucket] is { } key)
         {
             return key;
         }
 
         key = K("dev:" + bucket.ToString(CultureInfo.InvariantCulture));
-        keys[bucket] = key;
+        _deviceKeys[bucket] = key;
         return key;
     }
 
     private RedisKey DeviceKey(string deviceId) => DeviceBucketKey(DeviceBucket(deviceId));
 
-    private long OwnerBucket(long imei)
-    {
-        if (_layout.OwnerBuckets == 0)
-        {
-            return imei >>> 10; // layout 1: 1 024 consecutive IMEIs a hash
-        }
+    // 1 024 IMEIs a bucket: a bucket of a dense TAC range stays within hash-max-listpack-entries (deploy/redis).
+    private RedisKey OwnerKey(long imei) => K("own:" + (imei >>> 10).ToString(CultureInfo.InvariantCulture));
 
-        Span<byte> bytes = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64LittleEndian(bytes, imei);
-        return (long)(XxHash3.HashToUInt64(bytes) % (ulong)_layout.OwnerBuckets);
-    }
-
-    private RedisKey OwnerBucketKey(long bucket)
-    {
-        var keys = _ownerKeys;
-        if (bucket >= keys.Length)
-        {
-            return K("own:" + bucket.ToString(CultureInfo.InvariantCulture));
-        }
-
-        if (keys[bucket] is { } key)
-        {
-            return key;
-        }
-
-        key = K("own:" + bucket.ToString(CultureInfo.InvariantCulture));
-        keys[bucket] = key;
-        return key;
-    }
-
-    private RedisKey OwnerKey(long imei) => OwnerBucketKey(OwnerBucket(imei));
-
-    private RedisValue OwnerField(long imei) => _layout.OwnerBuckets == 0 ? imei & 1023 : imei;
+    private static RedisValue OwnerField(long imei) => imei & 1023;
 
     private static string GraceKey(SubscriberKey subscriber) => "grace:" + subscriber.Value.ToString(CultureInfo.InvariantCulture);
 

@@ -51,7 +51,6 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
     private Task? _run;
     private string? _epoch;
     private volatile string? _divergence;
-    private string? _layoutProblem;
     private long _mutationsSinceCheckpoint;
     private DateTimeOffset _lastCheckpointAttempt;
     private long _storeSequence;
@@ -192,19 +191,7 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
     {
         var started = _time.GetTimestamp();
         var head = await _store.GetHeadAsync().ConfigureAwait(false);
-        try
-        {
-            // Creates the epoch of a brand-new store; takes on the record layout of an existing one.
-            _epoch = await _store.InitializeEpochAsync().ConfigureAwait(false);
-        }
-        catch (StoreLayoutException ex)
-        {
-            // Checks are still answered (the index does not depend on the record layout); writes are refused.
-            _epoch = head.Epoch;
-            _layoutProblem = ex.Message;
-            Diverge(ex.Message);
-        }
-
+        _epoch = head.Epoch ?? await _store.InitializeEpochAsync().ConfigureAwait(false);
         var checkpoint = await _store.LoadCheckpointAsync().ConfigureAwait(false);
         if (checkpoint is { } c)
         {
@@ -283,7 +270,7 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
         {
             Diverge($"Redis is at sequence {head.Sequence}, behind this node's {local} (restored from an older copy?)");
         }
-        else if (_divergence is not null && _layoutProblem is null)
+        else if (_divergence is not null)
         {
             _divergence = null;
             Log.HistoryRecovered(_log, head.Sequence);
