@@ -222,6 +222,77 @@ public sealed class BindingTable
         }
     }
 
+    /// <summary>
+    /// This table with <paramref name="changes"/> applied (an IMEI's new records, empty to remove it): one pass over
+    /// the IMEIs in blocks, copying unchanged records and IMSI indexes as they are (the compaction's path).
+    /// </summary>
+    internal BindingTable With(Dictionary<long, BindingList> changes)
+    {
+        var keys = changes.Keys.ToArray();
+        Array.Sort(keys);
+        var b = new CompactKeySet.Builder();
+        var offsets = new List<int>(_offsets.Length + keys.Length) { 0 };
+        var records = new List<BindingRecord>(_records.Length + keys.Length);
+        var imsiIndex = new Dictionary<long, long[]>();
+        var i = 0;
+        var rank = 0;
+        var buffer = new long[Compactor.KeyBuffer];
+        var cursor = default(CompactKeySet.KeyCursor);
+        int n;
+        while ((n = _imeis.CopyKeys(ref cursor, buffer)) > 0)
+        {
+            foreach (var imei in buffer.AsSpan(0, n))
+            {
+                for (; i < keys.Length && keys[i] < imei; i++)
+                {
+                    PutChanged(keys[i]);
+                }
+
+                if (i < keys.Length && keys[i] == imei)
+                {
+                    PutChanged(imei);
+                    i++;
+                }
+                else
+                {
+                    b.Add(imei);
+                    records.AddRange(_records.AsSpan(_offsets[rank], _offsets[rank + 1] - _offsets[rank]));
+                    offsets.Add(records.Count);
+                    if (_imsiIndex.TryGetValue(imei, out var index))
+                    {
+                        imsiIndex[imei] = index;
+                    }
+                }
+
+                rank++;
+            }
+        }
+
+        for (; i < keys.Length; i++)
+        {
+            PutChanged(keys[i]);
+        }
+
+        return new BindingTable(b.Build(), [.. offsets], [.. records], imsiIndex);
+
+        void PutChanged(long imei)
+        {
+            var list = changes[imei].Records;
+            if (list.Length == 0)
+            {
+                return;
+            }
+
+            b.Add(imei);
+            records.AddRange(list);
+            offsets.Add(records.Count);
+            if (BindingList.BuildImsiIndex(list) is { } index)
+            {
+                imsiIndex[imei] = index;
+            }
+        }
+    }
+
     /// <summary>Builds from entries ascending by IMEI, each with sorted distinct non-empty records.</summary>
     public static BindingTable Build(IEnumerable<(long Imei, BindingRecord[] Records)> entries)
     {
@@ -285,6 +356,63 @@ public sealed class SubscriberTable
         foreach (var k in _imsis.Keys())
         {
             yield return (k, _msisdns[i++]);
+        }
+    }
+
+    /// <summary>
+    /// This table with <paramref name="changes"/> applied (IMSI key → MSISDN, 0 removes the IMSI): one pass over the
+    /// keys in blocks and over the numbers by rank (the compaction's path).
+    /// </summary>
+    internal SubscriberTable With(Dictionary<long, long> changes)
+    {
+        var keys = changes.Keys.ToArray();
+        Array.Sort(keys);
+        var b = new CompactKeySet.Builder();
+        var values = new long[_msisdns.Length + keys.Length];
+        var count = 0;
+        var i = 0;
+        var rank = 0;
+        var buffer = new long[Compactor.KeyBuffer];
+        var cursor = default(CompactKeySet.KeyCursor);
+        int n;
+        while ((n = _imsis.CopyKeys(ref cursor, buffer)) > 0)
+        {
+            foreach (var imsi in buffer.AsSpan(0, n))
+            {
+                for (; i < keys.Length && keys[i] < imsi; i++)
+                {
+                    Put(keys[i], changes[keys[i]]);
+                }
+
+                if (i < keys.Length && keys[i] == imsi)
+                {
+                    Put(imsi, changes[imsi]);
+                    i++;
+                }
+                else
+                {
+                    Put(imsi, _msisdns[rank]);
+                }
+
+                rank++;
+            }
+        }
+
+        for (; i < keys.Length; i++)
+        {
+            Put(keys[i], changes[keys[i]]);
+        }
+
+        Array.Resize(ref values, count);
+        return new SubscriberTable(b.Build(), values);
+
+        void Put(long imsi, long msisdn)
+        {
+            if (msisdn != 0)
+            {
+                b.Add(imsi);
+                values[count++] = msisdn;
+            }
         }
     }
 

@@ -456,6 +456,97 @@ public sealed unsafe class CompactKeySet
         return -1;
     }
 
+    /// <summary>Where a <see cref="CopyKeys"/> walk is: the container, and the position inside it.</summary>
+    internal struct KeyCursor
+    {
+        internal int Container; // index into the containers in key order
+        internal int Item;      // array: next index; bitmap: next bit; runs: run index
+        internal int Within;    // runs: next offset inside the run
+    }
+
+    /// <summary>
+    /// Copies the next keys in ascending order into <paramref name="destination"/> and returns how many (0 once every
+    /// key was copied): the compaction's bulk walk, without an iterator's per-key state machine.
+    /// </summary>
+    internal int CopyKeys(ref KeyCursor cursor, Span<long> destination)
+    {
+        var n = 0;
+        while (n < destination.Length && cursor.Container < _order.Length)
+        {
+            var c = HeaderAt(_order[cursor.Container]);
+            var basis = c.High << 16;
+            bool done;
+            switch (c.Kind)
+            {
+                case Kind.Array:
+                {
+                    var i = cursor.Item;
+                    for (; i < c.Count && n < destination.Length; i++)
+                    {
+                        destination[n++] = basis | LowAt(c.Start + (uint)i);
+                    }
+
+                    cursor.Item = i;
+                    done = i >= c.Count;
+                    break;
+                }
+
+                case Kind.Bitmap:
+                {
+                    var bit = cursor.Item;
+                    while (bit < BitmapWords * 64 && n < destination.Length)
+                    {
+                        var w = bit >> 6;
+                        var bits = WordAt(c.Start + (uint)w) & (ulong.MaxValue << (bit & 63));
+                        if (bits == 0)
+                        {
+                            bit = (w + 1) << 6;
+                            continue;
+                        }
+
+                        var t = BitOperations.TrailingZeroCount(bits);
+                        destination[n++] = basis | (long)((w << 6) + t);
+                        bit = (w << 6) + t + 1;
+                    }
+
+                    cursor.Item = bit;
+                    done = bit >= BitmapWords * 64;
+                    break;
+                }
+
+                default:
+                {
+                    var (r, k) = (cursor.Item, cursor.Within);
+                    while (r < c.Count && n < destination.Length)
+                    {
+                        var (start, length) = RunAt(c.Start, r);
+                        for (; k < length && n < destination.Length; k++)
+                        {
+                            destination[n++] = basis | (long)(start + k);
+                        }
+
+                        if (k >= length)
+                        {
+                            (r, k) = (r + 1, 0);
+                        }
+                    }
+
+                    (cursor.Item, cursor.Within) = (r, k);
+                    done = r >= c.Count;
+                    break;
+                }
+            }
+
+            if (done)
+            {
+                cursor = new KeyCursor { Container = cursor.Container + 1 };
+            }
+        }
+
+        GC.KeepAlive(this);
+        return n;
+    }
+
     /// <summary>All keys in ascending order (for compaction and snapshots; allocates an enumerator).</summary>
     /// <remarks>The enumerator holds this set, so the block stays alive while it runs.</remarks>
     public IEnumerable<long> Keys()

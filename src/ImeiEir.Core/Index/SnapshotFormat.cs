@@ -65,10 +65,16 @@ public static class SnapshotFormat
     {
         w.Write((ulong)set.Count);
         long prev = 0;
-        foreach (var k in set.Keys())
+        var buffer = new long[Compactor.KeyBuffer];
+        var cursor = default(CompactKeySet.KeyCursor);
+        int n;
+        while ((n = set.CopyKeys(ref cursor, buffer)) > 0)
         {
-            w.Write((ulong)(k - prev));
-            prev = k;
+            foreach (var k in buffer.AsSpan(0, n))
+            {
+                w.Write((ulong)(k - prev));
+                prev = k;
+            }
         }
     }
 

@@ -93,6 +93,29 @@ public class CompactKeySetTests
     }
 
     [Theory]
+    [MemberData(nameof(ShapeNames))]
+    public void CopyKeys_EveryShapeAnyBufferSize_GivesTheKeysInOrderThenZero(string shape)
+    {
+        var keys = Shapes[shape]();
+        var set = CompactKeySet.FromSorted(keys);
+
+        foreach (var size in new[] { 1, 3, 64, 4095, 70_000 })
+        {
+            var copied = new List<long>();
+            var buffer = new long[size];
+            var cursor = default(CompactKeySet.KeyCursor);
+            int n;
+            while ((n = set.CopyKeys(ref cursor, buffer)) > 0)
+            {
+                copied.AddRange(buffer.AsSpan(0, n));
+            }
+
+            Assert.Equal(keys, copied);
+            Assert.Equal(0, set.CopyKeys(ref cursor, buffer));
+        }
+    }
+
+    [Theory]
     [InlineData("sparse in one container", 1, 0, 0)]
     [InlineData("array limit exactly", 1, 0, 0)]
     [InlineData("dense random in one container", 0, 1, 0)]

@@ -32,6 +32,41 @@ public sealed class EirIndexBulkBindingTests
     }
 
     [Fact]
+    public void Compact_CloneImeisChangedAndUnchanged_RecordsAndImsiLookupsSurviveEachCompaction()
+    {
+        // Two clone IMEIs past the IMSI-index threshold and a plain one; compactions that change one clone (its
+        // index rebuilt), leave the other alone (its index carried over), remove the plain IMEI and add one.
+        var index = new EirIndex();
+        var clone = Enumerable.Range(0, 40).Select(i => (1L, new BindingRecord(996_700_000_000 + i, 437_010_000_000_000 + i)));
+        var other = Enumerable.Range(0, 30).Select(i => (2L, new BindingRecord(996_710_000_000 + i, 437_050_000_000_000 + i)));
+        index.Load(EirSnapshot.Build([], [], [.. clone, .. other, (3L, new BindingRecord(996_720_000_000, 0))], []), 0);
+
+        index.Apply(1, [Mutation.Bind(1, 996_700_000_100, 437_010_000_000_100), Mutation.Unbind(3, 996_720_000_000), Mutation.Bind(4, 996_730_000_000)], Now);
+        var first = index.Compact();
+        Assert.Equal(0, first.OverlayEntries);
+        index.Apply(2, [Mutation.Unbind(1, 996_700_000_000, 437_010_000_000_000)], Now);
+        var second = index.Compact();
+        Assert.Equal(0, second.OverlayEntries);
+
+        foreach (var view in new[] { first, second })
+        {
+            Assert.True(view.GetBindings(1).HasImsi(437_010_000_000_100));
+            Assert.True(view.GetBindings(1).HasImsi(437_010_000_000_039));
+            Assert.True(view.GetBindings(2).HasImsi(437_050_000_000_029));
+            Assert.False(view.GetBindings(2).HasImsi(437_010_000_000_001));
+            Assert.Equal(30, view.GetBindings(2).Count);
+            Assert.Equal(0, view.GetBindings(3).Count);
+            Assert.True(view.GetBindings(4).HasMsisdn(996_730_000_000));
+        }
+
+        Assert.True(first.GetBindings(1).HasImsi(437_010_000_000_000));
+        Assert.False(second.GetBindings(1).HasImsi(437_010_000_000_000));
+        Assert.Equal(41, first.GetBindings(1).Count);
+        Assert.Equal(40, second.GetBindings(1).Count);
+        Assert.Equal(71, second.Counts.Bindings);
+    }
+
+    [Fact]
     public void Plan_TenThousandBindsAndAnUnbindOfOneOfThemOnOneImei_PlannedInOneBatch()
     {
         var index = new EirIndex();
