@@ -223,72 +223,49 @@ public sealed class BindingTable
     }
 
     /// <summary>
-    /// This table with <paramref name="changes"/> applied (an IMEI's new records, empty to remove it): one pass over
-    /// the IMEIs in blocks, copying unchanged records and IMSI indexes as they are (the compaction's path).
+    /// This table with <paramref name="changes"/> applied (an IMEI's new records, empty to remove it), in one merge
+    /// pass that copies unchanged records and IMSI indexes as they are (the compaction's path).
     /// </summary>
     internal BindingTable With(Dictionary<long, BindingList> changes)
     {
-        var keys = changes.Keys.ToArray();
-        Array.Sort(keys);
-        var b = new CompactKeySet.Builder();
-        var offsets = new List<int>(_offsets.Length + keys.Length) { 0 };
-        var records = new List<BindingRecord>(_records.Length + keys.Length);
-        var imsiIndex = new Dictionary<long, long[]>();
-        var i = 0;
-        var rank = 0;
-        var buffer = new long[Compactor.KeyBuffer];
-        var cursor = default(CompactKeySet.KeyCursor);
-        int n;
-        while ((n = _imeis.CopyKeys(ref cursor, buffer)) > 0)
+        var target = new Merging(this, changes);
+        Compactor.Merge(_imeis, changes.Keys, ref target);
+        return new BindingTable(target.Imeis.Build(), [.. target.Offsets], [.. target.Records], target.ImsiIndex);
+    }
+
+    private readonly struct Merging(BindingTable old, Dictionary<long, BindingList> changes) : Compactor.IMergeTarget
+    {
+        public CompactKeySet.Builder Imeis { get; } = new();
+
+        public List<int> Offsets { get; } = new(old._offsets.Length + changes.Count) { 0 };
+
+        public List<BindingRecord> Records { get; } = new(old._records.Length + changes.Count);
+
+        public Dictionary<long, long[]> ImsiIndex { get; } = [];
+
+        public void Keep(long imei, int rank)
         {
-            foreach (var imei in buffer.AsSpan(0, n))
-            {
-                for (; i < keys.Length && keys[i] < imei; i++)
-                {
-                    PutChanged(keys[i]);
-                }
-
-                if (i < keys.Length && keys[i] == imei)
-                {
-                    PutChanged(imei);
-                    i++;
-                }
-                else
-                {
-                    b.Add(imei);
-                    records.AddRange(_records.AsSpan(_offsets[rank], _offsets[rank + 1] - _offsets[rank]));
-                    offsets.Add(records.Count);
-                    if (_imsiIndex.TryGetValue(imei, out var index))
-                    {
-                        imsiIndex[imei] = index;
-                    }
-                }
-
-                rank++;
-            }
+            var start = old._offsets[rank];
+            Put(imei, old._records.AsSpan(start, old._offsets[rank + 1] - start), old._imsiIndex.GetValueOrDefault(imei));
         }
 
-        for (; i < keys.Length; i++)
-        {
-            PutChanged(keys[i]);
-        }
-
-        return new BindingTable(b.Build(), [.. offsets], [.. records], imsiIndex);
-
-        void PutChanged(long imei)
+        public void Change(long imei)
         {
             var list = changes[imei].Records;
-            if (list.Length == 0)
+            if (list.Length != 0)
             {
-                return;
+                Put(imei, list, BindingList.BuildImsiIndex(list));
             }
+        }
 
-            b.Add(imei);
-            records.AddRange(list);
-            offsets.Add(records.Count);
-            if (BindingList.BuildImsiIndex(list) is { } index)
+        private void Put(long imei, ReadOnlySpan<BindingRecord> records, long[]? imsiIndex)
+        {
+            Imeis.Add(imei);
+            Records.AddRange(records);
+            Offsets.Add(Records.Count);
+            if (imsiIndex is not null)
             {
-                imsiIndex[imei] = index;
+                ImsiIndex[imei] = imsiIndex;
             }
         }
     }
@@ -360,58 +337,36 @@ public sealed class SubscriberTable
     }
 
     /// <summary>
-    /// This table with <paramref name="changes"/> applied (IMSI key → MSISDN, 0 removes the IMSI): one pass over the
-    /// keys in blocks and over the numbers by rank (the compaction's path).
+    /// This table with <paramref name="changes"/> applied (IMSI key → MSISDN, 0 removes the IMSI), in one merge
+    /// pass over the keys and the numbers by rank (the compaction's path).
     /// </summary>
     internal SubscriberTable With(Dictionary<long, long> changes)
     {
-        var keys = changes.Keys.ToArray();
-        Array.Sort(keys);
-        var b = new CompactKeySet.Builder();
-        var values = new long[_msisdns.Length + keys.Length];
-        var count = 0;
-        var i = 0;
-        var rank = 0;
-        var buffer = new long[Compactor.KeyBuffer];
-        var cursor = default(CompactKeySet.KeyCursor);
-        int n;
-        while ((n = _imsis.CopyKeys(ref cursor, buffer)) > 0)
-        {
-            foreach (var imsi in buffer.AsSpan(0, n))
-            {
-                for (; i < keys.Length && keys[i] < imsi; i++)
-                {
-                    Put(keys[i], changes[keys[i]]);
-                }
+        var target = new Merging(this, changes);
+        Compactor.Merge(_imsis, changes.Keys, ref target);
+        var values = target.Msisdns;
+        Array.Resize(ref values, target.Count);
+        return new SubscriberTable(target.Imsis.Build(), values);
+    }
 
-                if (i < keys.Length && keys[i] == imsi)
-                {
-                    Put(imsi, changes[imsi]);
-                    i++;
-                }
-                else
-                {
-                    Put(imsi, _msisdns[rank]);
-                }
+    private struct Merging(SubscriberTable old, Dictionary<long, long> changes) : Compactor.IMergeTarget
+    {
+        public readonly CompactKeySet.Builder Imsis { get; } = new();
 
-                rank++;
-            }
-        }
+        public readonly long[] Msisdns { get; } = new long[old._msisdns.Length + changes.Count];
 
-        for (; i < keys.Length; i++)
-        {
-            Put(keys[i], changes[keys[i]]);
-        }
+        public int Count { get; private set; }
 
-        Array.Resize(ref values, count);
-        return new SubscriberTable(b.Build(), values);
+        public void Keep(long imsi, int rank) => Put(imsi, old._msisdns[rank]);
 
-        void Put(long imsi, long msisdn)
+        public void Change(long imsi) => Put(imsi, changes[imsi]);
+
+        private void Put(long imsi, long msisdn)
         {
             if (msisdn != 0)
             {
-                b.Add(imsi);
-                values[count++] = msisdn;
+                Imsis.Add(imsi);
+                Msisdns[Count++] = msisdn;
             }
         }
     }

@@ -466,7 +466,7 @@ public sealed unsafe class CompactKeySet
 
     /// <summary>
     /// Copies the next keys in ascending order into <paramref name="destination"/> and returns how many (0 once every
-    /// key was copied): the compaction's bulk walk, without an iterator's per-key state machine.
+    /// key was copied): the one walk over the containers, behind <see cref="Keys"/> and <see cref="KeyBlocks"/>.
     /// </summary>
     internal int CopyKeys(ref KeyCursor cursor, Span<long> destination)
     {
@@ -547,52 +547,42 @@ public sealed unsafe class CompactKeySet
         return n;
     }
 
-    /// <summary>All keys in ascending order (for compaction and snapshots; allocates an enumerator).</summary>
+    /// <summary>All keys in ascending order, one at a time (allocates an enumerator; bulk walks use <see cref="KeyBlocks"/>).</summary>
     /// <remarks>The enumerator holds this set, so the block stays alive while it runs.</remarks>
     public IEnumerable<long> Keys()
     {
-        foreach (var position in _order)
+        var buffer = new long[KeyBlock];
+        var cursor = default(KeyCursor);
+        int n;
+        while ((n = CopyKeys(ref cursor, buffer)) > 0)
         {
-            var c = HeaderAt(position);
-            var basis = c.High << 16;
-            switch (c.Kind)
+            for (var i = 0; i < n; i++)
             {
-                case Kind.Array:
-                    for (var i = 0; i < c.Count; i++)
-                    {
-                        yield return basis | LowAt(c.Start + (uint)i);
-                    }
-
-                    break;
-                case Kind.Bitmap:
-                    for (var w = 0; w < BitmapWords; w++)
-                    {
-                        var bits = WordAt(c.Start + (uint)w);
-                        while (bits != 0)
-                        {
-                            var t = BitOperations.TrailingZeroCount(bits);
-                            yield return basis | (long)((w << 6) + t);
-                            bits &= bits - 1;
-                        }
-                    }
-
-                    break;
-                default:
-                    for (var r = 0; r < c.Count; r++)
-                    {
-                        var (s, len) = RunAt(c.Start, r);
-                        for (var i = 0; i < len; i++)
-                        {
-                            yield return basis | (long)(s + i);
-                        }
-                    }
-
-                    break;
+                yield return buffer[i];
             }
         }
     }
 
-    // Accessors for the iterator above (an iterator body cannot dereference pointers itself).
+    /// <summary>All keys in ascending order, a block at a time: <c>foreach (var block in set.KeyBlocks())</c>.</summary>
+    internal KeyBlockEnumerator KeyBlocks() => new(this);
+
+    /// <summary>Keys copied per block by <see cref="KeyBlocks"/>.</summary>
+    internal const int KeyBlock = 4096;
+
+    internal ref struct KeyBlockEnumerator(CompactKeySet set)
+    {
+        private readonly long[] _buffer = new long[KeyBlock];
+        private KeyCursor _cursor;
+        private int _count;
+
+        public readonly ReadOnlySpan<long> Current => _buffer.AsSpan(0, _count);
+
+        public readonly KeyBlockEnumerator GetEnumerator() => this;
+
+        public bool MoveNext() => (_count = set.CopyKeys(ref _cursor, _buffer)) > 0;
+    }
+
+    // Accessors for the walk above.
     private Header HeaderAt(int slot) => _table[slot];
 
     private ushort LowAt(uint index) => _lows[index];

@@ -3,9 +3,6 @@ namespace ImeiEir.Core.Index;
 /// <summary>Folds an overlay's changes into a snapshot, producing a new snapshot (the old one is untouched).</summary>
 internal static class Compactor
 {
-    // Keys are walked in blocks of this many (CompactKeySet.CopyKeys), not one iterator step each.
-    internal const int KeyBuffer = 4096;
-
     public static EirSnapshot Compact(EirSnapshot snapshot, ChangeSet overlay)
     {
         if (overlay.IsEmpty)
@@ -20,51 +17,75 @@ internal static class Compactor
         return new EirSnapshot(registered, stolen, bindings, subscribers);
     }
 
-    private static CompactKeySet MergeSet(CompactKeySet set, Dictionary<long, bool> changes)
+    /// <summary>What a merge does with each key (a struct, so the walk calls it without dispatch).</summary>
+    internal interface IMergeTarget
     {
-        var keys = changes.Keys.ToArray();
+        /// <summary>A key of the old structure that no change touches, with its rank there.</summary>
+        void Keep(long key, int rank);
+
+        /// <summary>A changed key (new, changed or removed), once, in order.</summary>
+        void Change(long key);
+    }
+
+    /// <summary>
+    /// Walks the keys of <paramref name="set"/> (in blocks) and the changed keys together in ascending order: the
+    /// one merge of every compacted structure.
+    /// </summary>
+    internal static void Merge<T>(CompactKeySet set, IEnumerable<long> changedKeys, ref T target)
+        where T : struct, IMergeTarget
+    {
+        var keys = changedKeys.ToArray();
         Array.Sort(keys);
-        var b = new CompactKeySet.Builder();
         var i = 0;
-        var buffer = new long[KeyBuffer];
-        var cursor = default(CompactKeySet.KeyCursor);
-        int n;
-        while ((n = set.CopyKeys(ref cursor, buffer)) > 0)
+        var rank = 0;
+        foreach (var block in set.KeyBlocks())
         {
-            foreach (var k in buffer.AsSpan(0, n))
+            foreach (var k in block)
             {
                 for (; i < keys.Length && keys[i] < k; i++)
                 {
-                    if (changes[keys[i]])
-                    {
-                        b.Add(keys[i]);
-                    }
+                    target.Change(keys[i]);
                 }
 
                 if (i < keys.Length && keys[i] == k)
                 {
-                    if (changes[k])
-                    {
-                        b.Add(k);
-                    }
-
+                    target.Change(k);
                     i++;
                 }
                 else
                 {
-                    b.Add(k);
+                    target.Keep(k, rank);
                 }
+
+                rank++;
             }
         }
 
         for (; i < keys.Length; i++)
         {
-            if (changes[keys[i]])
+            target.Change(keys[i]);
+        }
+    }
+
+    private static CompactKeySet MergeSet(CompactKeySet set, Dictionary<long, bool> changes)
+    {
+        var target = new SetMerge(new CompactKeySet.Builder(), changes);
+        Merge(set, changes.Keys, ref target);
+        return target.Keys.Build();
+    }
+
+    private readonly struct SetMerge(CompactKeySet.Builder keys, Dictionary<long, bool> changes) : IMergeTarget
+    {
+        public CompactKeySet.Builder Keys { get; } = keys;
+
+        public void Keep(long key, int rank) => Keys.Add(key);
+
+        public void Change(long key)
+        {
+            if (changes[key])
             {
-                b.Add(keys[i]);
+                Keys.Add(key);
             }
         }
-
-        return b.Build();
     }
 }

@@ -65,12 +65,9 @@ public static class SnapshotFormat
     {
         w.Write((ulong)set.Count);
         long prev = 0;
-        var buffer = new long[Compactor.KeyBuffer];
-        var cursor = default(CompactKeySet.KeyCursor);
-        int n;
-        while ((n = set.CopyKeys(ref cursor, buffer)) > 0)
+        foreach (var block in set.KeyBlocks())
         {
-            foreach (var k in buffer.AsSpan(0, n))
+            foreach (var k in block)
             {
                 w.Write((ulong)(k - prev));
                 prev = k;
