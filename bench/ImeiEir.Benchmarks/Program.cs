@@ -3,7 +3,8 @@ using ImeiEir.Benchmarks;
 using ImeiEir.DataGen;
 
 // Modes: (default) BenchmarkDotNet switcher (--filter '*Lookup*' ...); --memory: bytes-per-key table for
-// 1/10/100 M (or IMEIEIR_BENCH_SIZES); --dataset N: summary of the generated data set of N registered IMEIs.
+// 1/10/100 M (or IMEIEIR_BENCH_SIZES); --dataset N: summary of the generated data set of N registered IMEIs;
+// --lookup N, --apply, --compact: timing loops (see RESULTS.md).
 if (args is ["--memory", ..])
 {
     return MemoryReport.Run(Sizes.Registered(), Console.Out);
@@ -140,6 +141,44 @@ if (args is ["--apply", ..])
         {
             Console.WriteLine($"{i + ApplyBenchmarks.BatchSize:N0} applied: {w.Elapsed.TotalSeconds:F1} s, compactions {index.Compactions}, overlay {index.Current.OverlayEntries:N0}");
         }
+    }
+
+    return 0;
+}
+
+if (args is ["--compact", ..])
+{
+    // One compaction at the national scale: the 10 M data set's snapshot, then each 250 000 of the ApplyBenchmarks
+    // mutations folded in by EirIndex.Compact (timed, wall and CPU), and the checkpoint serialisation of the result.
+    var data = TestData.DataSet(10_000_000);
+    var keys = data.RegisteredKeysSorted();
+    var snapshot = TestData.Snapshot(data, keys);
+    var mutations = ApplyBenchmarks.Mutations(data, keys);
+    var index = new ImeiEir.Core.Index.EirIndex(new ImeiEir.Core.Index.IndexOptions { CompactionMinimumChanges = long.MaxValue });
+    index.Load(snapshot, 0);
+    Console.WriteLine($"snapshot: {snapshot.Registered.Count:N0} registered, {snapshot.Bindings.RecordCount:N0} bindings, {snapshot.Subscribers.Count:N0} subscribers");
+    const int PerCompaction = 250_000;
+    var sequence = 0L;
+    var process = System.Diagnostics.Process.GetCurrentProcess();
+    for (var start = 0; start + PerCompaction <= mutations.Length; start += PerCompaction)
+    {
+        for (var i = start; i < start + PerCompaction; i += ApplyBenchmarks.BatchSize)
+        {
+            index.Apply(++sequence, mutations.AsSpan(i, ApplyBenchmarks.BatchSize), DateTimeOffset.UnixEpoch);
+        }
+
+        var overlay = index.Current.OverlayEntries;
+        process.Refresh();
+        var cpu = process.TotalProcessorTime;
+        var w = System.Diagnostics.Stopwatch.StartNew();
+        var view = index.Compact();
+        var compactMs = w.Elapsed.TotalMilliseconds;
+        process.Refresh();
+        var compactCpu = (process.TotalProcessorTime - cpu).TotalMilliseconds;
+        w.Restart();
+        using var stream = new MemoryStream();
+        ImeiEir.Core.Index.SnapshotFormat.Write(stream, view.Snapshot, view.Sequence);
+        Console.WriteLine($"compact {overlay:N0} changes: {compactMs:F0} ms wall, {compactCpu:F0} ms CPU; checkpoint serialisation {w.Elapsed.TotalMilliseconds:F0} ms, {stream.Length:N0} B");
     }
 
     return 0;
