@@ -9,9 +9,15 @@ if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; 
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get install -y redis-server >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y redis-server >/dev/null; }
 fi
-if ! command -v curl >/dev/null 2>&1; then
+# curl (N5g-eir tests over HTTP/2 and TLS), freeDiameter (the S13 interop peer nobody here wrote).
+need=()
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v freeDiameterd >/dev/null 2>&1 || need+=(freediameter)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]}..."
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get install -y curl >/dev/null 2>&1 || true
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get install -y "${need[@]}" >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y "${need[@]}" >/dev/null; }
 fi
 
 dotnet build ImeiEir.sln -c Release -warnaserror
