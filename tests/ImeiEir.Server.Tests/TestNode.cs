@@ -4,6 +4,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using ImeiEir.Contracts.V1;
 using ImeiEir.Server.Hosting;
+using ImeiEir.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

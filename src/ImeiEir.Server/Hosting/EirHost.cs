@@ -3,6 +3,7 @@ using ImeiEir.Core.Policy;
 using ImeiEir.Diameter;
 using ImeiEir.Server.Grpc;
 using ImeiEir.Server.N5gEir;
+using ImeiEir.Server.Security;
 using ImeiEir.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
@@ -31,12 +32,11 @@ public static partial class EirHost
         policy.Validate();
         var redis = Bind<RedisOptions>(config, "Redis");
         redis.Validate();
-        var auth = Bind<AuthOptions>(config, "Auth");
+        builder.AddEirSecurity(); // TLS defaults, credentials, one policy per role (Security/)
         var services = builder.Services;
         services.AddSingleton(policy);
         services.AddSingleton(redis);
         services.AddSingleton(Bind<IndexOptions>(config, "Index"));
-        services.AddSingleton(new ApiKeyAuthenticator(auth));
         services.AddSingleton(EndpointPorts.From(config));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<EirIndex>();
@@ -72,32 +72,26 @@ public static partial class EirHost
 
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ImeiEir.Server");
-        var authenticator = app.Services.GetRequiredService<ApiKeyAuthenticator>();
-        if (!authenticator.Enabled)
-        {
-            Log.AuthDisabled(log);
-        }
-        else if (authenticator.ClientCount == 0)
-        {
-            Log.NoClients(log);
-        }
+        app.LogSecuritySettings(log);
 
-        // Routing first, so the guard decides on the endpoint that will run, not on the spelling of the path.
+        // Routing first, so the port split and the role policies decide on the endpoint that will run, not on the
+        // spelling of the path (routing matches paths case-insensitively).
         app.UseRouting();
         app.UseMiddleware<EndpointGuard>();
+        app.UseAuthorization();
         if (config.GetValue("Benchmark:NoopCheck", false))
         {
             Log.NoopCheck(log);
-            app.MapGrpcService<NoopEquipmentCheckService>();
+            app.MapGrpcService<NoopEquipmentCheckService>().RequireRole(app, Roles.Check, EndpointCredentials.GrpcCheck);
         }
         else
         {
-            app.MapGrpcService<EquipmentCheckService>();
+            app.MapGrpcService<EquipmentCheckService>().RequireRole(app, Roles.Check, EndpointCredentials.GrpcCheck);
         }
 
-        app.MapGrpcService<SelfServiceService>();
-        app.MapGrpcService<RegistrySyncService>();
-        app.MapN5gEirEquipmentIdentityCheck();
+        app.MapGrpcService<SelfServiceService>().RequireRole(app, Roles.SelfService);
+        app.MapGrpcService<RegistrySyncService>().RequireRole(app, Roles.Sync);
+        app.MapN5gEirEquipmentIdentityCheck().RequireRole(app, Roles.Check, EndpointCredentials.N5gEir);
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
 
@@ -119,12 +113,6 @@ public static partial class EirHost
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1001, Level = LogLevel.Critical, Message = "AUTHENTICATION IS OFF (Auth:Enabled=false): every API answers without a key. Never run a production node like this.")]
-        public static partial void AuthDisabled(ILogger logger);
-
-        [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Auth is on but no Auth:Clients are configured: every API call will be refused.")]
-        public static partial void NoClients(ILogger logger);
-
         [LoggerMessage(EventId = 1003, Level = LogLevel.Critical, Message = "Benchmark:NoopCheck=true: EquipmentCheck answers without checking anything (transport baseline). Never in production.")]
         public static partial void NoopCheck(ILogger logger);
     }

@@ -17,14 +17,13 @@ public static class N5gEirEndpoints
     /// <summary>The resource path (API name, version and resource of TS 29.511).</summary>
     public const string EquipmentStatusPath = "/n5g-eir-eic/v1/equipment-status";
 
-    /// <summary>Maps GetEquipmentStatus. Auth (role <c>check</c>) and the endpoint split are done by the host's guard.</summary>
-    public static IEndpointRouteBuilder MapN5gEirEquipmentIdentityCheck(this IEndpointRouteBuilder app)
+    /// <summary>Maps GetEquipmentStatus. Who may call it (role <c>check</c>) is the host's to say on the builder returned.</summary>
+    public static IEndpointConventionBuilder MapN5gEirEquipmentIdentityCheck(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
         var services = app.ServiceProvider;
         var endpoint = new EquipmentStatusEndpoint(services.GetRequiredService<EquipmentChecker>(), services.GetRequiredService<EirMetrics>());
-        app.MapGet(EquipmentStatusPath, (RequestDelegate)endpoint.HandleAsync).WithDisplayName("N5g-eir GetEquipmentStatus");
-        return app;
+        return app.MapGet(EquipmentStatusPath, (RequestDelegate)endpoint.HandleAsync).WithDisplayName("N5g-eir GetEquipmentStatus");
     }
 }
 

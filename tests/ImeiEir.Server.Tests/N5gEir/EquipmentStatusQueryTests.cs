@@ -114,6 +114,11 @@ public sealed class EquipmentStatusDecideTests : IClassFixture<N5gEirNode>
     {
         var query = "?supported-features=" + string.Concat(Enumerable.Repeat("%30", 300)) + "&pei=imei%2D" + Imei15(Registered14);
         Assert.Equal(EquipmentStatus.Whitelisted, _endpoint.Decide(query).Status);
+        for (var i = 0; i < 200; i++)
+        {
+            _endpoint.Decide(query); // past tier-up, as above: one warm-up call left a one-off 472 B here too
+        }
+
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 1_000; i++)
         {

@@ -1,0 +1,16 @@
+namespace ImeiEir.Server.Security;
+
+/// <summary>The roles the contract names; each is an authorization policy of the same name.</summary>
+public static class Roles
+{
+    /// <summary>EquipmentCheck (gRPC) and N5g-eir.</summary>
+    public const string Check = "check";
+
+    /// <summary>SelfService (the USSD gateway).</summary>
+    public const string SelfService = "selfservice";
+
+    /// <summary>RegistrySync (bulk deltas).</summary>
+    public const string Sync = "sync";
+
+    public static readonly string[] All = [Check, SelfService, Sync];
+}
