@@ -1,10 +1,12 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Grpc.Core;
 using Grpc.Net.Client;
 using ImeiEir.Contracts.V1;
 using ImeiEir.Server.Hosting;
 using ImeiEir.Server.Security;
+using ImeiEir.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,12 +25,14 @@ public sealed class TestNode : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly GrpcChannel _channel;
 
-    private TestNode(WebApplication app, int grpcPort, int adminPort)
+    private TestNode(WebApplication app, int grpcPort, int adminPort, X509Certificate2? trustCa)
     {
         _app = app;
         GrpcPort = grpcPort;
         AdminPort = adminPort;
-        _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+        _channel = trustCa is null
+            ? GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}")
+            : Security.TlsClients.Channel(grpcPort, trustCa);
     }
 
     public int GrpcPort { get; }
@@ -39,13 +43,27 @@ public sealed class TestNode : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<TestNode> StartAsync(string redisConfiguration, IDictionary<string, string?>? settings = null, bool waitReady = true, bool withClients = true)
+    /// <param name="redisConfiguration">The test Redis.</param>
+    /// <param name="settings">Settings on top of the defaults here.</param>
+    /// <param name="waitReady">Wait for /readyz.</param>
+    /// <param name="withClients">Configure the four API-key clients.</param>
+    /// <param name="tls">
+    /// The Grpc endpoint is https with this server certificate, and <see cref="Channel"/> trusts <paramref name="trustCa"/>.
+    /// </param>
+    /// <param name="trustCa">The CA the test's own channel trusts (with <paramref name="tls"/>).</param>
+    public static async Task<TestNode> StartAsync(
+        string redisConfiguration,
+        IDictionary<string, string?>? settings = null,
+        bool waitReady = true,
+        bool withClients = true,
+        IssuedCertificate? tls = null,
+        X509Certificate2? trustCa = null)
     {
         var grpcPort = RedisServer.FreePort();
         var adminPort = RedisServer.FreePort();
         var config = new Dictionary<string, string?>
         {
-            ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{grpcPort}",
+            ["Kestrel:Endpoints:Grpc:Url"] = $"{(tls is null ? "http" : "https")}://127.0.0.1:{grpcPort}",
             ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
             ["Kestrel:Endpoints:Admin:Url"] = $"http://127.0.0.1:{adminPort}",
             ["Kestrel:Endpoints:Admin:Protocols"] = "Http1",
@@ -53,6 +71,12 @@ public sealed class TestNode : IAsyncDisposable
             ["Redis:FollowPollInterval"] = "00:00:00.200",
             ["Auth:Enabled"] = "true",
         };
+        if (tls is not null)
+        {
+            config["Kestrel:Endpoints:Grpc:Certificate:Path"] = tls.CertificatePath;
+            config["Kestrel:Endpoints:Grpc:Certificate:KeyPath"] = tls.KeyPath;
+        }
+
         if (withClients)
         {
             AddClient(config, 0, "core", CheckKey, Roles.Check);
@@ -72,7 +96,7 @@ public sealed class TestNode : IAsyncDisposable
             b.Logging.SetMinimumLevel(LogLevel.Warning);
         });
         await app.StartAsync();
-        var node = new TestNode(app, grpcPort, adminPort);
+        var node = new TestNode(app, grpcPort, adminPort, tls is null ? null : trustCa);
         if (waitReady)
         {
             await node.WaitReadyAsync();

@@ -21,7 +21,8 @@ public sealed class TestPki : IDisposable
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        _ca = request.CreateSelfSigned(notBefore ?? DateTimeOffset.UtcNow.AddDays(-1), notAfter ?? DateTimeOffset.UtcNow.AddYears(1));
+        // Wide enough to sign expired and not-yet-valid test certificates inside it.
+        _ca = request.CreateSelfSigned(notBefore ?? DateTimeOffset.UtcNow.AddYears(-1), notAfter ?? DateTimeOffset.UtcNow.AddYears(5));
         CaPath = Path.Combine(Folder, "ca.pem");
         File.WriteAllText(CaPath, _ca.ExportCertificatePem());
     }
@@ -111,7 +112,9 @@ public sealed class TestPki : IDisposable
         serial[0] &= 0x7F;
         var from = notBefore ?? DateTimeOffset.UtcNow.AddDays(-1);
         var to = notAfter ?? DateTimeOffset.UtcNow.AddDays(30);
-        using var signed = request.Create(_ca, from, to, serial);
+        // Signed by the CA's EC key whatever the leaf's key type (an RSA leaf under the EC CA too).
+        using var caKey = _ca.GetECDsaPrivateKey()!;
+        using var signed = request.Create(_ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), from, to, serial);
         var certificate = key is RSA rsaKey ? signed.CopyWithPrivateKey(rsaKey) : signed.CopyWithPrivateKey((ECDsa)key);
         var certPath = Path.Combine(Folder, file + ".pem");
         var keyPath = Path.Combine(Folder, file + "-key.pem");

@@ -31,7 +31,10 @@ public static class SecurityServiceCollectionExtensions
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, NrfTokenSetup>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, RefusalWriter>();
 
-        services.AddAuthentication(SchemeName)
+        // No default scheme on purpose: the host's implicit authentication middleware runs before routing, where the
+        // selector cannot see the endpoint, and would authenticate admin probes too. Each role's policy names the
+        // scheme instead, so a request is authenticated once, by the authorization middleware, after routing.
+        services.AddAuthentication()
             .AddPolicyScheme(SchemeName, SchemeName, o => o.ForwardDefaultSelector = context =>
                 EndpointCredentials.CarriesNrfToken(context) ? NrfTokenSetup.SchemeName : EirCredentialsHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, EirCredentialsHandler>(EirCredentialsHandler.SchemeName, null)
@@ -40,7 +43,7 @@ public static class SecurityServiceCollectionExtensions
         {
             foreach (var role in Roles.All)
             {
-                o.AddPolicy(role, p => p.RequireRole(role));
+                o.AddPolicy(role, p => p.AddAuthenticationSchemes(SchemeName).RequireRole(role));
             }
         });
 
