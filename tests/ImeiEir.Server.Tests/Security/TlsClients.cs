@@ -130,11 +130,7 @@ public static class TlsClients
         using var tcp = new System.Net.Sockets.TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, port);
         X509Certificate2? seen = null;
-        await using var ssl = new SslStream(tcp.GetStream(), false, (_, c, _, _) =>
-        {
-            seen = c is null ? null : new X509Certificate2(c);
-            return true;
-        });
+        await using var ssl = new SslStream(tcp.GetStream());
         await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
             TargetHost = "localhost",
