@@ -109,7 +109,7 @@ public sealed partial class ClusterGraceMarks : IGraceMarks
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    Log.GraceMergeFailed(_log, ex.Message);
+                    Log.GraceMergeFailed(_log, StorageErrors.ForLog(ex));
                     await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
                 }
             }

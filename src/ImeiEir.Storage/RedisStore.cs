@@ -155,6 +155,9 @@ public sealed class RedisStore : IAsyncDisposable
 
         var config = ConfigurationOptions.Parse(_options.Configuration);
         config.AbortOnConnectFail = false;
+        // Exception texts without the command's key and server counters: keys carry identifiers (IMEI, MSISDN).
+        config.IncludeDetailInExceptions = false;
+        config.IncludePerformanceCountersInExceptions = false;
         config.ConnectRetry = 3;
         config.ConnectTimeout = Math.Min(config.ConnectTimeout, 5000);
         config.SyncTimeout = Math.Max(config.SyncTimeout, 10000);

@@ -143,7 +143,7 @@ public sealed partial class ReplicatedIndex
                     }
                     catch (Exception ex) when (IsStorageFailure(ex))
                     {
-                        batch.Done.TrySetResult(BatchOutcome.Fail(BatchStatus.Unavailable, "storage unavailable: " + ex.Message));
+                        batch.Done.TrySetResult(BatchOutcome.Fail(BatchStatus.Unavailable, StorageErrors.ForClient(ex)));
                         throw;
                     }
 
@@ -229,15 +229,16 @@ public sealed partial class ReplicatedIndex
             var storage = IsStorageFailure(ex);
             if (storage)
             {
-                Log.CommitFailed(_log, ex.Message);
+                Log.CommitFailed(_log, StorageErrors.ForLog(ex));
             }
             else
             {
-                Log.PipelineFailed(_log, ex);
+                Log.PipelineFailed(_log, StorageErrors.ForLog(ex), ex.StackTrace ?? "");
             }
 
             await TakeBackAsync(inFlight, null).ConfigureAwait(false);
-            var failure = BatchOutcome.Fail(BatchStatus.Unavailable, (storage ? "storage unavailable: " : "internal error: ") + ex.Message);
+            // The client learns the kind of failure, never a message (it can carry key names, and keys carry identifiers).
+            var failure = BatchOutcome.Fail(BatchStatus.Unavailable, storage ? StorageErrors.ForClient(ex) : "internal error; retry");
             foreach (var f in inFlight)
             {
                 f.Batch.Done.TrySetResult(failure);

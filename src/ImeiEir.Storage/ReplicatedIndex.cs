@@ -131,7 +131,7 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
                     return;
                 }
 
-                Log.HydrationFailed(_log, ex.Message);
+                Log.HydrationFailed(_log, StorageErrors.ForLog(ex));
                 await Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
             }
         }
@@ -150,7 +150,7 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             // StackExchange.Redis re-subscribes on reconnect; until then polling keeps the node current.
-            Log.SubscribeFailed(_log, ex.Message);
+            Log.SubscribeFailed(_log, StorageErrors.ForLog(ex));
         }
 
         var pump = Task.Run(() => _marks.PumpAsync(_store, ct), CancellationToken.None);
@@ -179,7 +179,7 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
             }
             catch (Exception ex)
             {
-                Log.FollowFailed(_log, ex.Message);
+                Log.FollowFailed(_log, StorageErrors.ForLog(ex));
                 await Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
             }
         }
@@ -533,8 +533,8 @@ public sealed partial class ReplicatedIndex : IHostedService, IAsyncDisposable, 
         [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Amnesty bindings could not be committed: {Error}")]
         public static partial void AutoBindFailed(ILogger logger, string error);
 
-        [LoggerMessage(EventId = 2012, Level = LogLevel.Error, Message = "The sync pipeline failed; the batches in flight were answered UNAVAILABLE")]
-        public static partial void PipelineFailed(ILogger logger, Exception exception);
+        [LoggerMessage(EventId = 2012, Level = LogLevel.Error, Message = "The sync pipeline failed; the batches in flight were answered UNAVAILABLE: {Error}\n{Stack}")]
+        public static partial void PipelineFailed(ILogger logger, string error, string stack);
 
         [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "{Count} amnesty check(s) had no MSISDN (unmapped IMSI only): allowed, not bound")]
         public static partial void AutoBindWithoutMsisdn(ILogger logger, int count);

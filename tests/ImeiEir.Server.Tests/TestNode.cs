@@ -51,13 +51,15 @@ public sealed class TestNode : IAsyncDisposable
     /// The Grpc endpoint is https with this server certificate, and <see cref="Channel"/> trusts <paramref name="trustCa"/>.
     /// </param>
     /// <param name="trustCa">The CA the test's own channel trusts (with <paramref name="tls"/>).</param>
+    /// <param name="logs">Receives the node's log (every level) when given.</param>
     public static async Task<TestNode> StartAsync(
         string redisConfiguration,
         IDictionary<string, string?>? settings = null,
         bool waitReady = true,
         bool withClients = true,
         IssuedCertificate? tls = null,
-        X509Certificate2? trustCa = null)
+        X509Certificate2? trustCa = null,
+        ILoggerProvider? logs = null)
     {
         var grpcPort = RedisServer.FreePort();
         var adminPort = RedisServer.FreePort();
@@ -93,7 +95,11 @@ public sealed class TestNode : IAsyncDisposable
         {
             b.Configuration.AddInMemoryCollection(config);
             b.Logging.ClearProviders();
-            b.Logging.SetMinimumLevel(LogLevel.Warning);
+            b.Logging.SetMinimumLevel(logs is null ? LogLevel.Warning : LogLevel.Trace);
+            if (logs is not null)
+            {
+                b.Logging.AddProvider(logs);
+            }
         });
         await app.StartAsync();
         var node = new TestNode(app, grpcPort, adminPort, tls is null ? null : trustCa);
