@@ -38,6 +38,9 @@ public sealed class SecuritySettingsTests : RedisTest
         using var after = TlsClients.Channel(node.GrpcPort, pki.Ca);
         var r = await new EquipmentCheck.EquipmentCheckClient(after).CheckAsync(Request, TestNode.Auth(TestNode.CheckKey));
         Assert.Equal(Reason.NotRegistered, r.Reason);
+        // A client connected before the rotation goes on (its channel reconnects if its connection was closed).
+        var old = await new EquipmentCheck.EquipmentCheckClient(before).CheckAsync(Request, TestNode.Auth(TestNode.CheckKey));
+        Assert.Equal(Reason.NotRegistered, old.Reason);
     }
 
     [Fact]
