@@ -61,6 +61,29 @@ public sealed class TestNode : IAsyncDisposable
         X509Certificate2? trustCa = null,
         ILoggerProvider? logs = null)
     {
+        // A free port found by FreePort can be taken by another process before Kestrel binds it (other test processes
+        // run beside this one): such a start is retried on new ports, a few times.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(redisConfiguration, settings, waitReady, withClients, tls, trustCa, logs);
+            }
+            catch (IOException ex) when (attempt < 4 && ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+            }
+        }
+    }
+
+    private static async Task<TestNode> StartOnceAsync(
+        string redisConfiguration,
+        IDictionary<string, string?>? settings = null,
+        bool waitReady = true,
+        bool withClients = true,
+        IssuedCertificate? tls = null,
+        X509Certificate2? trustCa = null,
+        ILoggerProvider? logs = null)
+    {
         var grpcPort = RedisServer.FreePort();
         var adminPort = RedisServer.FreePort();
         var config = new Dictionary<string, string?>
@@ -101,7 +124,16 @@ public sealed class TestNode : IAsyncDisposable
                 b.Logging.AddProvider(logs);
             }
         });
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         var node = new TestNode(app, grpcPort, adminPort, tls is null ? null : trustCa);
         if (waitReady)
         {
