@@ -62,5 +62,30 @@ public sealed class RedisOptions
         {
             throw new ArgumentOutOfRangeException(nameof(MaxBatchDeltas), "Redis:MaxBatchDeltas must be 1 to 1 000 000.");
         }
+
+        if (AckReplicasTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(AckReplicasTimeout), "Redis:AckReplicasTimeout must be positive.");
+        }
+
+        if (CheckpointEveryMutations < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CheckpointEveryMutations), "Redis:CheckpointEveryMutations must be at least 1.");
+        }
+
+        if (CheckpointMinInterval < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CheckpointMinInterval), "Redis:CheckpointMinInterval must not be negative.");
+        }
+
+        if (LogEntriesKeptBehindCheckpoint < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LogEntriesKeptBehindCheckpoint), "Redis:LogEntriesKeptBehindCheckpoint must not be negative.");
+        }
+
+        if (FollowPollInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(FollowPollInterval), "Redis:FollowPollInterval must be positive.");
+        }
     }
 }

@@ -280,13 +280,3 @@ public sealed class EirIndex
         }
     }
 }
-
-/// <summary>When the overlay is compacted into a new snapshot (configuration section <c>Index</c>).</summary>
-public sealed class IndexOptions
-{
-    /// <summary>Overlay entries before a new snapshot is compacted, at least. Default 262 144.</summary>
-    public long CompactionMinimumChanges { get; set; } = 262_144;
-
-    /// <summary>...or this fraction (1/N) of the registered IMEIs, whichever is larger. Default 16.</summary>
-    public long CompactionFractionOfSnapshot { get; set; } = 16;
-}

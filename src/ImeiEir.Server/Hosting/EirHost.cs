@@ -28,15 +28,12 @@ public static partial class EirHost
             k.Limits.Http2.MaxStreamsPerConnection = config.GetValue("Kestrel:Limits:Http2:MaxStreamsPerConnection", 1000);
         });
 
-        var policy = Bind<PolicyOptions>(config, "Policy");
-        policy.Validate();
-        var redis = Bind<RedisOptions>(config, "Redis");
-        redis.Validate();
         builder.AddEirSecurity(); // TLS defaults, credentials, one policy per role (Security/)
         var services = builder.Services;
-        services.AddSingleton(policy);
-        services.AddSingleton(redis);
-        services.AddSingleton(Bind<IndexOptions>(config, "Index"));
+        // Every section one way: bound, checked at start by its own Validate() (errors name the setting).
+        services.AddValidatedOptions<PolicyOptions>("Policy", o => o.Validate());
+        services.AddValidatedOptions<RedisOptions>("Redis", o => o.Validate());
+        services.AddValidatedOptions<IndexOptions>(IndexOptions.SectionName, o => o.Validate());
         services.AddSingleton(EndpointPorts.From(config));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<EirIndex>();
@@ -47,7 +44,7 @@ public static partial class EirHost
         services.AddSingleton(sp => new EquipmentChecker(
             sp.GetRequiredService<EirIndex>(),
             sp.GetRequiredService<ClusterGraceMarks>(),
-            policy,
+            sp.GetRequiredService<PolicyOptions>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ReplicatedIndex>()));
         services.AddSingleton<EirMetrics>();
@@ -102,13 +99,6 @@ public static partial class EirHost
         // Metrics are observable gauges over the replica: create them now so the first scrape has them.
         app.Services.GetRequiredService<EirMetrics>();
         return app;
-    }
-
-    private static T Bind<T>(ConfigurationManager config, string section) where T : new()
-    {
-        var value = new T();
-        config.GetSection(section).Bind(value);
-        return value;
     }
 
     private static partial class Log
