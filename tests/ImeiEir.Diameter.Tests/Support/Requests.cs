@@ -95,6 +95,15 @@ internal static class Requests
         w.WriteString(AvpCode.OriginRealm, AvpFlags.Mandatory, 0, PeerRealm);
     });
 
+    /// <summary>The DWA to a peer's DWR.</summary>
+    public static byte[] Dwa(DiameterHeader dwr, string host = PeerHost, string realm = PeerRealm) => Build((ref DiameterWriter w) =>
+    {
+        w.WriteHeader(CommandFlags.None, CommandCode.DeviceWatchdog, DiameterApplication.Common, dwr.HopByHopId, dwr.EndToEndId);
+        w.WriteUInt32(AvpCode.ResultCode, AvpFlags.Mandatory, 0, ResultCode.Success);
+        w.WriteString(AvpCode.OriginHost, AvpFlags.Mandatory, 0, host);
+        w.WriteString(AvpCode.OriginRealm, AvpFlags.Mandatory, 0, realm);
+    });
+
     public static byte[] Dpr(uint hopByHop) => Build((ref DiameterWriter w) =>
     {
         w.WriteHeader(CommandFlags.Request, CommandCode.DisconnectPeer, DiameterApplication.Common, hopByHop, hopByHop);
