@@ -33,6 +33,15 @@ internal sealed class DiameterTestClient : IAsyncDisposable
         return new DiameterTestClient(tcp, tcp.GetStream());
     }
 
+    /// <summary>Waits (10 s at most) for the next connection to <paramref name="listener"/>: the test playing the dialled side.</summary>
+    public static async Task<DiameterTestClient> AcceptAsync(TcpListener listener)
+    {
+        using var cts = new CancellationTokenSource(ReadLimit);
+        var tcp = await listener.AcceptTcpClientAsync(cts.Token);
+        tcp.NoDelay = true;
+        return new DiameterTestClient(tcp, tcp.GetStream());
+    }
+
     /// <summary>
     /// Connects and completes a TLS handshake as a client: <paramref name="clientCertificate"/> is offered whatever the
     /// server asks for (null: none), the server's certificate must chain to <paramref name="serverCa"/>. Throws what

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
 namespace ImeiEir.Diameter.Tests.Support;
@@ -13,10 +12,9 @@ internal sealed record LogEntry(LogLevel Level, int EventId, string Message);
 internal sealed class TestLogger<T> : ILogger<T>
 {
     private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
-    private readonly ConcurrentQueue<LogEntry> _entries = new();
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Waitable<LogEntry> _entries = new();
 
-    public IReadOnlyCollection<LogEntry> Entries => _entries;
+    public IReadOnlyCollection<LogEntry> Entries => _entries.Entries;
 
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => null;
@@ -24,34 +22,12 @@ internal sealed class TestLogger<T> : ILogger<T>
     public bool IsEnabled(LogLevel logLevel) => true;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-    {
-        _entries.Enqueue(new LogEntry(logLevel, eventId.Id, formatter(state, exception)));
-        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-    }
+        => _entries.Add(new LogEntry(logLevel, eventId.Id, formatter(state, exception)));
 
     /// <summary>The first entry that matches, waiting for it up to 30 s (then the test fails, listing what was logged).</summary>
-    public async Task<LogEntry> WaitForAsync(Func<LogEntry, bool> match, string what)
-    {
-        using var limit = new CancellationTokenSource(WaitLimit);
-        while (true)
-        {
-            var changed = Volatile.Read(ref _changed).Task;
-            if (_entries.FirstOrDefault(match) is { } found)
-            {
-                return found;
-            }
-
-            try
-            {
-                await changed.WaitAsync(limit.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail($"No log line {what} within {WaitLimit.TotalSeconds} s. Logged:\n{Dump()}");
-            }
-        }
-    }
+    public Task<LogEntry> WaitForAsync(Func<LogEntry, bool> match, string what)
+        => _entries.WaitForAsync(match, "log line " + what, WaitLimit, Dump);
 
     /// <summary>Every line so far, one per line (for failure messages).</summary>
-    public string Dump() => string.Join('\n', _entries.Select(e => $"{e.Level} {e.EventId}: {e.Message}"));
+    public string Dump() => string.Join('\n', Entries.Select(e => $"{e.Level} {e.EventId}: {e.Message}"));
 }
