@@ -112,8 +112,7 @@ internal sealed class DiameterConnection
             await ServeAsync(input, output, idle, cerWait).ConfigureAwait(false);
             if (ssl is not null)
             {
-                // close_notify, so the peer's TLS stack sees an orderly end rather than a truncation.
-                await ssl.ShutdownAsync().ConfigureAwait(false);
+                await CloseNotifyAsync(ssl).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
@@ -158,21 +157,35 @@ internal sealed class DiameterConnection
             case TlsHandshakeOutcome.Succeeded:
                 if (_logger.IsEnabled(LogLevel.Debug))
                 {
-                    DiameterLog.TlsHandshakeDone(_logger, _peer.Remote, result.Stream!.SslProtocol, result.Stream.NegotiatedCipherSuite, result.Reason);
+                    DiameterLog.TlsHandshakeDone(_logger, _peer.Remote, result.Stream!.SslProtocol, result.Stream.NegotiatedCipherSuite, result.Detail);
                 }
 
                 return result.Stream;
-            case TlsHandshakeOutcome.CertificateRefused or TlsHandshakeOutcome.Failed:
-                DiameterLog.TlsHandshakeRefused(_logger, _peer.Remote, result.Reason);
+            case TlsHandshakeOutcome.CertificateRefused or TlsHandshakeOutcome.Failed when !_disconnectRequested:
+                DiameterLog.TlsHandshakeRefused(_logger, _peer.Remote, result.Detail);
+                return null;
+            case TlsHandshakeOutcome.Closed or TlsHandshakeOutcome.TimedOut when !_disconnectRequested:
+                // A port probe or a peer giving up: worth a line, not a warning.
+                DiameterLog.TlsHandshakeAbandoned(_logger, _peer.Remote, result.Detail);
                 return null;
             default:
-                // Closed or timed out: a port probe, a peer giving up, or our own shutdown aborting it.
-                if (!_disconnectRequested)
-                {
-                    DiameterLog.TlsHandshakeAbandoned(_logger, _peer.Remote, result.Reason);
-                }
-
+                // Our own shutdown aborted it: nothing to report.
                 return null;
+        }
+    }
+
+    /// <summary>
+    /// Sends TLS close_notify so the peer's stack sees an orderly end rather than a truncation. Best effort: the peer
+    /// may have closed already (after its DPR, or by leaving), which is no failure of ours.
+    /// </summary>
+    private static async Task CloseNotifyAsync(SslStream ssl)
+    {
+        try
+        {
+            await ssl.ShutdownAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
         }
     }
 

@@ -20,8 +20,11 @@ internal enum TlsHandshakeOutcome : byte
     TimedOut,
 }
 
-/// <summary>A handshake's result: the stream to speak Diameter over, or why there is none.</summary>
-internal readonly record struct TlsHandshakeResult(SslStream? Stream, TlsHandshakeOutcome Outcome, string Reason);
+/// <summary>
+/// A handshake's result: the stream to speak Diameter over, or why there is none. <see cref="Detail"/> is the reason of
+/// a failure, or the peer certificate's subject on success (both for logs).
+/// </summary>
+internal readonly record struct TlsHandshakeResult(SslStream? Stream, TlsHandshakeOutcome Outcome, string Detail);
 
 /// <summary>
 /// Our certificate and the peers' trust, as read from the files at one moment. Immutable: a reload builds a new one and
@@ -293,7 +296,7 @@ internal sealed class DiameterTls
         return failure;
     }
 
-    /// <summary>The innermost message of a TLS failure, which names the cause (the outer one says only "failed").</summary>
+    /// <summary>A TLS failure's messages, outer to inner: the inner ones name the cause (the outer one says only "failed").</summary>
     private static string Describe(Exception ex)
     {
         var text = ex.Message;
