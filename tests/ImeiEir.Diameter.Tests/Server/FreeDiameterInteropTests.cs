@@ -41,6 +41,9 @@ public abstract class FreeDiameterInteropTests : IDisposable
             new FreeDiameterConnectPeer(TestEir.OriginHost, UseTls ? eir.TlsPort : eir.Port, UseTls),
             new FreeDiameterConnectPeer(Requests.PeerHost, ((IPEndPoint)mmePort.LocalEndpoint).Port, Tls: false));
 
+        // The MME side from the start: freeDiameter dials it at once and would give up on a CER left unanswered.
+        var mmeSide = AnswerCapabilitiesAsMmeAsync(mmePort);
+
         // (1) Capabilities exchange: freeDiameter's CER passes the allow-list, over TLS when that is the listener.
         await _log.WaitForAsync(e => e.EventId == 4004 && e.Message.Contains(DraHost, StringComparison.Ordinal), $"saying {DraHost} is an open peer");
         await _meters.WaitForAnswerAsync("CE", "2001");
@@ -54,13 +57,7 @@ public abstract class FreeDiameterInteropTests : IDisposable
         var connected = await dra.WaitForLineAsync(l => l.Contains($"Connected to '{TestEir.OriginHost}'", StringComparison.Ordinal), "saying it is connected to the EIR");
         Assert.Equal(UseTls, connected.Contains(",TLS,", StringComparison.Ordinal));
 
-        // The MME side: freeDiameter dials it, we answer its CER.
-        await using var mme = await DiameterTestClient.AcceptAsync(mmePort);
-        var draCer = await mme.ReadAsync();
-        Assert.NotNull(draCer);
-        Assert.Equal(CommandCode.CapabilitiesExchange, draCer.Header.CommandCode);
-        Assert.Equal(DraHost, draCer.Find(AvpCode.OriginHost)!.Text);
-        await mme.SendAsync(Requests.Cea(draCer.Header));
+        await using var mme = await mmeSide;
         await dra.WaitForLineAsync(l => l.Contains($"Connected to '{Requests.PeerHost}'", StringComparison.Ordinal), "saying it is connected to the MME");
 
         // (3) A request answered: the MME's MICR, relayed to us by realm, answered with the verdict, relayed back.
@@ -97,8 +94,32 @@ public abstract class FreeDiameterInteropTests : IDisposable
         await _meters.WaitForAnswerAsync("CE", "3010");
         var remote = refused.Message.Split(' ')[3];
         await _log.WaitForAsync(e => e.EventId == 4003 && e.Message.Contains(remote + " closed", StringComparison.Ordinal), $"saying the connection from {remote} closed");
-        await rogue.WaitForLineAsync(l => l.Contains("DIAMETER_UNKNOWN_PEER", StringComparison.Ordinal) || l.Contains("3010", StringComparison.Ordinal), "showing our 3010");
+        await rogue.WaitForLineAsync(l => l.Contains("DIAMETER_UNKNOWN_PEER", StringComparison.Ordinal), "showing our 3010");
         Assert.DoesNotContain(_log.Entries, e => e.EventId == 4004);
+    }
+
+    /// <summary>
+    /// Accepts freeDiameter's connection to the MME and answers its CER (CEA 2001, S13). A connection freeDiameter
+    /// dropped before we read its CER (it retries after Tc) is skipped for the next one.
+    /// </summary>
+    private static async Task<DiameterTestClient> AnswerCapabilitiesAsMmeAsync(TcpListener mmePort)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var mme = await DiameterTestClient.AcceptAsync(mmePort);
+            var cer = await mme.ReadAsync();
+            if (cer is null && attempt < 5)
+            {
+                await mme.DisposeAsync();
+                continue;
+            }
+
+            Assert.NotNull(cer);
+            Assert.Equal(CommandCode.CapabilitiesExchange, cer.Header.CommandCode);
+            Assert.Equal(DraHost, cer.Find(AvpCode.OriginHost)!.Text);
+            await mme.SendAsync(Requests.Cea(cer.Header));
+            return mme;
+        }
     }
 
     private Task<TestEir> StartEirAsync(bool allowDra)
