@@ -4,8 +4,10 @@ using System.Net;
 namespace ImeiEir.Diameter;
 
 /// <summary>
-/// The S13 Diameter listener (configuration section <c>Diameter</c>). Off unless <see cref="Listen"/> is set; when it
-/// is, <see cref="Validate"/> requires our identity and at least one allowed peer or realm.
+/// The S13 Diameter listeners (configuration section <c>Diameter</c>): cleartext TCP on <see cref="Listen"/> and TLS on
+/// <see cref="DiameterTlsOptions.Listen"/> (<see cref="Tls"/>), either or both. Off unless one of them is set; when one
+/// is, <see cref="Validate"/> requires our identity and at least one allowed peer or realm. Every other setting applies
+/// to both listeners.
 /// </summary>
 public sealed class DiameterOptions
 {
@@ -16,8 +18,8 @@ public sealed class DiameterOptions
 
     /// <summary>
     /// Where to listen, <c>host:port</c>: an IP literal (<c>0.0.0.0:3868</c>, <c>[::]:3868</c>, <c>127.0.0.1:3868</c>),
-    /// <c>*:3868</c> for every address, or <c>localhost:3868</c>. Port 0 picks a free port (tests). Default empty: the
-    /// Diameter listener is off.
+    /// <c>*:3868</c> for every address, or <c>localhost:3868</c>. Port 0 picks a free port (tests). Default empty: no
+    /// cleartext listener (see <see cref="Tls"/> for the TLS one).
     /// </summary>
     public string Listen { get; set; } = "";
 
@@ -58,13 +60,14 @@ public sealed class DiameterOptions
 
     /// <summary>
     /// A new connection must complete CER/CEA within this long, or it is closed: until then it is an unknown peer
-    /// and gets no more than this. Default 10 seconds; <see cref="TimeSpan.Zero"/> leaves only <see cref="IdleTimeout"/>.
+    /// and gets no more than this. On the TLS listener the handshake gets the same allowance first (this, or
+    /// <see cref="IdleTimeout"/> when this is zero or longer), and the CER's starts when it completes. Default 10 seconds; <see cref="TimeSpan.Zero"/> leaves only <see cref="IdleTimeout"/>.
     /// </summary>
     public TimeSpan CerTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Most TCP connections open at once; more are closed on accept. An EIR has a handful of MMEs (each with a few
-    /// connections), so the cap only bounds what unknown clients can hold. Default 1,024.
+    /// Most connections open at once, cleartext and TLS together; more are closed on accept. An EIR has a handful of
+    /// MMEs (each with a few connections), so the cap only bounds what unknown clients can hold. Default 1,024.
     /// </summary>
     public int MaxConnections { get; set; } = 1024;
 
@@ -74,10 +77,16 @@ public sealed class DiameterOptions
     /// </summary>
     public TimeSpan DisconnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>True when <see cref="Listen"/> is set.</summary>
-    public bool Enabled => !string.IsNullOrWhiteSpace(Listen);
+    /// <summary>The TLS listener (section <c>Diameter:Tls</c>). Default: off.</summary>
+    public DiameterTlsOptions Tls { get; set; } = new();
 
-    /// <summary>Throws with the setting's name when a value is wrong. Nothing is required while the listener is off.</summary>
+    /// <summary>True when <see cref="Listen"/> is set (the cleartext listener is on).</summary>
+    public bool CleartextEnabled => !string.IsNullOrWhiteSpace(Listen);
+
+    /// <summary>True when the cleartext listener, the TLS listener or both are on.</summary>
+    public bool Enabled => CleartextEnabled || Tls.Enabled;
+
+    /// <summary>Throws with the setting's name when a value is wrong. Nothing is required while both listeners are off.</summary>
     public void Validate()
     {
         if (!Enabled)
@@ -85,20 +94,35 @@ public sealed class DiameterOptions
             return;
         }
 
-        _ = ParseListen(Listen);
+        if (CleartextEnabled)
+        {
+            _ = ParseListen(Listen);
+        }
+
+        Tls.Validate();
+        if (CleartextEnabled && Tls.Enabled)
+        {
+            var plain = ParseListen(Listen);
+            var tls = ParseListen(Tls.Listen, "Diameter:Tls:Listen");
+            if (plain.Port != 0 && plain.Port == tls.Port && (plain.Address.Equals(tls.Address) || IsAny(plain.Address) || IsAny(tls.Address)))
+            {
+                throw new ArgumentException($"Diameter:Tls:Listen ({Tls.Listen}) must not use the port of Diameter:Listen ({Listen}).");
+            }
+        }
+
         if (string.IsNullOrWhiteSpace(OriginHost))
         {
-            throw new ArgumentException("Diameter:OriginHost must be set (our DiameterIdentity) when Diameter:Listen is set.");
+            throw new ArgumentException("Diameter:OriginHost must be set (our DiameterIdentity) when Diameter:Listen or Diameter:Tls:Listen is set.");
         }
 
         if (string.IsNullOrWhiteSpace(OriginRealm))
         {
-            throw new ArgumentException("Diameter:OriginRealm must be set when Diameter:Listen is set.");
+            throw new ArgumentException("Diameter:OriginRealm must be set when Diameter:Listen or Diameter:Tls:Listen is set.");
         }
 
         if (!AllowedPeers.Any(p => !string.IsNullOrWhiteSpace(p)) && !AllowedRealms.Any(r => !string.IsNullOrWhiteSpace(r)))
         {
-            throw new ArgumentException("Diameter:AllowedPeers or Diameter:AllowedRealms must name at least one peer when Diameter:Listen is set.");
+            throw new ArgumentException("Diameter:AllowedPeers or Diameter:AllowedRealms must name at least one peer when Diameter:Listen or Diameter:Tls:Listen is set.");
         }
 
         if (string.IsNullOrWhiteSpace(ProductName))
@@ -132,14 +156,14 @@ public sealed class DiameterOptions
         }
     }
 
-    /// <summary>Parses <c>host:port</c> (see <see cref="Listen"/>).</summary>
-    public static IPEndPoint ParseListen(string listen)
+    /// <summary>Parses <c>host:port</c> (see <see cref="Listen"/>); errors name <paramref name="setting"/>.</summary>
+    public static IPEndPoint ParseListen(string listen, string setting = "Diameter:Listen")
     {
         var text = listen.Trim();
         var colon = text.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
         {
-            throw new ArgumentException($"Diameter:Listen must be host:port (e.g. 0.0.0.0:{DefaultPort}), not '{listen}'.");
+            throw new ArgumentException($"{setting} must be host:port (e.g. 0.0.0.0:{(setting == "Diameter:Listen" ? DefaultPort : DiameterTlsOptions.DefaultPort)}), not '{listen}'.");
         }
 
         var host = text[..colon];
@@ -155,7 +179,9 @@ public sealed class DiameterOptions
             _ => IPAddress.TryParse(host, out var a) ? a : null,
         };
         return address is null
-            ? throw new ArgumentException($"Diameter:Listen host must be an IP address, '*' or 'localhost', not '{host}'.")
+            ? throw new ArgumentException($"{setting} host must be an IP address, '*' or 'localhost', not '{host}'.")
             : new IPEndPoint(address, port);
     }
+
+    private static bool IsAny(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 }

@@ -11,9 +11,10 @@ using Microsoft.Extensions.Options;
 namespace ImeiEir.Diameter;
 
 /// <summary>
-/// The S13/S13' Diameter server: a TCP listener whose every connection is served by one <c>DiameterConnection</c>
-/// over the shared verdict engine. A hosted service: <see cref="StartAsync"/> binds (nothing when
-/// <see cref="DiameterOptions.Listen"/> is empty), <see cref="StopAsync"/> stops accepting, sends DPR to the open
+/// The S13/S13' Diameter server: a cleartext TCP listener (<see cref="DiameterOptions.Listen"/>) and a TLS one
+/// (<see cref="DiameterTlsOptions.Listen"/>), either or both, whose every connection is served by one
+/// <c>DiameterConnection</c> over the shared verdict engine. A hosted service: <see cref="StartAsync"/> reads the TLS
+/// files and binds (nothing when both are empty), <see cref="StopAsync"/> stops accepting, sends DPR to the open
 /// peers, and closes every connection.
 /// </summary>
 public sealed class DiameterServer : IHostedService, IAsyncDisposable
@@ -24,8 +25,9 @@ public sealed class DiameterServer : IHostedService, IAsyncDisposable
     private readonly DiameterMetrics _metrics;
     private readonly ConcurrentDictionary<DiameterConnection, Task> _connections = new();
     private Socket? _listener;
+    private Socket? _tlsListener;
     private Task? _acceptLoop;
-    private DiameterHandler? _handler;
+    private Task? _tlsAcceptLoop;
 
     /// <param name="meterFactory">Where metrics go (meter <c>ImeiEir</c>); without one the server uses a meter of its own.</param>
     public DiameterServer(IOptions<DiameterOptions> options, EquipmentChecker checker, ILogger<DiameterServer> logger, IMeterFactory? meterFactory = null)
@@ -36,11 +38,17 @@ public sealed class DiameterServer : IHostedService, IAsyncDisposable
         _metrics = new DiameterMetrics(meterFactory);
     }
 
-    /// <summary>The endpoint bound, once started (its port is the real one when <c>Listen</c> asked for port 0).</summary>
+    /// <summary>The cleartext endpoint bound, once started (its port is the real one when <c>Listen</c> asked for port 0).</summary>
     public IPEndPoint? LocalEndPoint { get; private set; }
 
-    /// <summary>The port bound, or 0 when not listening.</summary>
+    /// <summary>The cleartext port bound, or 0 when not listening in cleartext.</summary>
     public int Port => LocalEndPoint?.Port ?? 0;
+
+    /// <summary>The TLS endpoint bound, once started with <c>Tls:Listen</c> set.</summary>
+    public IPEndPoint? TlsLocalEndPoint { get; private set; }
+
+    /// <summary>The TLS port bound, or 0 when not listening for TLS.</summary>
+    public int TlsPort => TlsLocalEndPoint?.Port ?? 0;
 
     /// <summary>Connections currently open (diagnostics).</summary>
     public int ConnectionCount => _connections.Count;
@@ -53,16 +61,59 @@ public sealed class DiameterServer : IHostedService, IAsyncDisposable
             return Task.CompletedTask;
         }
 
-        if (_listener is not null)
+        if (_listener is not null || _tlsListener is not null)
         {
             throw new InvalidOperationException("The Diameter server is already started.");
         }
 
+        // Read the TLS files before binding anything: a wrong setting fails the start with its name, nothing half-open.
+        var tls = _options.Tls.Enabled ? DiameterTls.Load(_options.Tls, _logger) : null;
+
         // Origin-State-Id: changes on every start so peers can tell we restarted (RFC 6733 §8.16).
         var originStateId = (uint)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        _handler = new DiameterHandler(_options, _checker, _logger, _metrics, originStateId);
+        var handler = new DiameterHandler(_options, _checker, _logger, _metrics, originStateId);
+        Socket? listener = null;
+        Socket? tlsListener = null;
+        try
+        {
+            if (_options.CleartextEnabled)
+            {
+                listener = Bind(DiameterOptions.ParseListen(_options.Listen));
+            }
 
-        var endPoint = DiameterOptions.ParseListen(_options.Listen);
+            if (tls is not null)
+            {
+                tlsListener = Bind(DiameterOptions.ParseListen(_options.Tls.Listen, "Diameter:Tls:Listen"));
+            }
+        }
+        catch
+        {
+            listener?.Dispose();
+            throw;
+        }
+
+        if (listener is not null)
+        {
+            _listener = listener;
+            LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
+            DiameterLog.Listening(_logger, LocalEndPoint, _options.OriginHost, _options.OriginRealm);
+            _acceptLoop = AcceptLoopAsync(listener, handler, tls: null);
+        }
+
+        if (tlsListener is not null)
+        {
+            _tlsListener = tlsListener;
+            TlsLocalEndPoint = (IPEndPoint)tlsListener.LocalEndPoint!;
+            var leaf = tls!.Credentials.Leaf;
+            DiameterLog.ListeningTls(_logger, TlsLocalEndPoint, _options.OriginHost, _options.OriginRealm, leaf.Subject, leaf.NotAfter.ToUniversalTime());
+            _tlsAcceptLoop = AcceptLoopAsync(tlsListener, handler, tls);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static Socket Bind(IPEndPoint endPoint)
+    {
         var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -74,32 +125,32 @@ public sealed class DiameterServer : IHostedService, IAsyncDisposable
             listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             listener.Bind(endPoint);
             listener.Listen(512);
+            return listener;
         }
         catch
         {
             listener.Dispose();
             throw;
         }
-
-        _listener = listener;
-        LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
-        DiameterLog.Listening(_logger, LocalEndPoint, _options.OriginHost, _options.OriginRealm);
-        _acceptLoop = AcceptLoopAsync(listener, _handler);
-        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         var listener = Interlocked.Exchange(ref _listener, null);
-        if (listener is null)
+        var tlsListener = Interlocked.Exchange(ref _tlsListener, null);
+        if (listener is null && tlsListener is null)
         {
             return;
         }
 
-        listener.Dispose();
-        if (_acceptLoop is not null)
+        listener?.Dispose();
+        tlsListener?.Dispose();
+        foreach (var loop in new[] { _acceptLoop, _tlsAcceptLoop })
         {
-            await _acceptLoop.ConfigureAwait(false);
+            if (loop is not null)
+            {
+                await loop.ConfigureAwait(false);
+            }
         }
 
         foreach (var connection in _connections.Keys)
@@ -133,7 +184,8 @@ public sealed class DiameterServer : IHostedService, IAsyncDisposable
         _metrics.Dispose();
     }
 
-    private async Task AcceptLoopAsync(Socket listener, DiameterHandler handler)
+    /// <param name="tls">The TLS side for the TLS listener; null for the cleartext one.</param>
+    private async Task AcceptLoopAsync(Socket listener, DiameterHandler handler, DiameterTls? tls)
     {
         while (true)
         {
@@ -162,7 +214,10 @@ public sealed class DiameterServer : IHostedService, IAsyncDisposable
 
             // Request/answer traffic: send each flush at once rather than waiting for more bytes.
             socket.NoDelay = true;
-            var connection = new DiameterConnection(socket, handler, _options, _logger, _metrics);
+
+            // Certificate rotation: new files are picked up by the next handshake (looked at every few seconds at most).
+            tls?.ReloadIfChanged();
+            var connection = new DiameterConnection(socket, tls, handler, _options, _logger, _metrics);
             _connections[connection] = RunConnectionAsync(connection);
         }
     }

@@ -177,6 +177,7 @@ internal sealed class DiameterHandler
         // We only ever send DPR; its DPA ends the connection. Any other answer is dropped.
         if (header.CommandCode == CommandCode.DisconnectPeer && peer.DprHopByHop == header.HopByHopId)
         {
+            DiameterLog.DisconnectAnswered(_logger, peer.PeerHost);
             return Disposition.Close;
         }
 

@@ -59,4 +59,25 @@ internal static partial class DiameterLog
 
     [LoggerMessage(4015, LogLevel.Debug, "Diameter: unexpected answer (command {CommandCode}) from {Remote} ignored")]
     public static partial void UnexpectedAnswer(ILogger logger, int commandCode, string remote);
+
+    [LoggerMessage(4017, LogLevel.Debug, "Diameter peer {PeerHost} answered our DPR: closing")]
+    public static partial void DisconnectAnswered(ILogger logger, string peerHost);
+
+    [LoggerMessage(4018, LogLevel.Warning, "Diameter TLS handshake from {Remote} refused: {Reason}")]
+    public static partial void TlsHandshakeRefused(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(4019, LogLevel.Information, "Diameter TLS connection from {Remote} closed before the handshake completed: {Reason}")]
+    public static partial void TlsHandshakeAbandoned(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(4020, LogLevel.Information, "Diameter S13 listening for TLS on {EndPoint} as {OriginHost} / {OriginRealm}; certificate {Subject} valid until {NotAfter:u}")]
+    public static partial void ListeningTls(ILogger logger, EndPoint endPoint, string originHost, string originRealm, string subject, DateTime notAfter);
+
+    [LoggerMessage(4021, LogLevel.Information, "Diameter TLS files changed: certificate {Subject} valid until {NotAfter:u} and the peer CA bundle now used for new connections")]
+    public static partial void TlsCredentialsReloaded(ILogger logger, string subject, DateTime notAfter);
+
+    [LoggerMessage(4022, LogLevel.Warning, "Diameter TLS files changed but cannot be used, the previous ones stay in use: {Reason}")]
+    public static partial void TlsReloadFailed(ILogger logger, string reason);
+
+    [LoggerMessage(4023, LogLevel.Debug, "Diameter TLS handshake with {Remote} done: {Protocol} {CipherSuite}, peer certificate {PeerSubject}")]
+    public static partial void TlsHandshakeDone(ILogger logger, string remote, System.Security.Authentication.SslProtocols protocol, System.Net.Security.TlsCipherSuite cipherSuite, string peerSubject);
 }

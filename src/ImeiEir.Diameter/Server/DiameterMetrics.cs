@@ -17,6 +17,7 @@ internal sealed class DiameterMetrics : IDisposable
     private readonly Counter<long> _answers;
     private readonly UpDownCounter<long> _connections;
     private readonly UpDownCounter<long> _peers;
+    private readonly Counter<long> _tlsHandshakes;
 
     public DiameterMetrics(IMeterFactory? factory)
     {
@@ -34,8 +35,9 @@ internal sealed class DiameterMetrics : IDisposable
         Meter = meter;
 
         _answers = meter.CreateCounter<long>("imeieir.diameter.answers", "{answer}", "Diameter answers sent, by command, result code and equipment status.");
-        _connections = meter.CreateUpDownCounter<long>("imeieir.diameter.connections", "{connection}", "Open Diameter TCP connections.");
+        _connections = meter.CreateUpDownCounter<long>("imeieir.diameter.connections", "{connection}", "Open Diameter connections (cleartext and TLS).");
         _peers = meter.CreateUpDownCounter<long>("imeieir.diameter.peers", "{peer}", "Diameter connections past a successful CER.");
+        _tlsHandshakes = meter.CreateCounter<long>("imeieir.diameter.tls.handshakes", "{handshake}", "TLS handshakes on the Diameter TLS listener, by result (ok, certificate_refused, failed, closed, timeout).");
     }
 
     /// <summary>The meter the instruments live on (tests listen to exactly this one).</summary>
@@ -64,6 +66,16 @@ internal sealed class DiameterMetrics : IDisposable
     public void PeerOpened() => _peers.Add(1);
 
     public void PeerClosed() => _peers.Add(-1);
+
+    public void TlsHandshake(TlsHandshakeOutcome outcome)
+        => _tlsHandshakes.Add(1, new KeyValuePair<string, object?>("result", outcome switch
+        {
+            TlsHandshakeOutcome.Succeeded => "ok",
+            TlsHandshakeOutcome.CertificateRefused => "certificate_refused",
+            TlsHandshakeOutcome.Failed => "failed",
+            TlsHandshakeOutcome.Closed => "closed",
+            _ => "timeout",
+        }));
 
     public void Dispose() => _ownedMeter?.Dispose();
 

@@ -95,6 +95,29 @@ internal static class Requests
         w.WriteString(AvpCode.OriginRealm, AvpFlags.Mandatory, 0, PeerRealm);
     });
 
+    /// <summary>A CEA 2001 from the MME to a peer's CER (S13 advertised), as when the MME is the dialled side.</summary>
+    public static byte[] Cea(DiameterHeader cer, string host = PeerHost, string realm = PeerRealm) => Build((ref DiameterWriter w) =>
+    {
+        w.WriteHeader(CommandFlags.None, CommandCode.CapabilitiesExchange, DiameterApplication.Common, cer.HopByHopId, cer.EndToEndId);
+        w.WriteUInt32(AvpCode.ResultCode, AvpFlags.Mandatory, 0, ResultCode.Success);
+        w.WriteString(AvpCode.OriginHost, AvpFlags.Mandatory, 0, host);
+        w.WriteString(AvpCode.OriginRealm, AvpFlags.Mandatory, 0, realm);
+        w.WriteAddress(AvpCode.HostIpAddress, AvpFlags.Mandatory, 0, IPAddress.Loopback);
+        w.WriteUInt32(AvpCode.VendorId, AvpFlags.Mandatory, 0, 10415);
+        w.WriteString(AvpCode.ProductName, AvpFlags.None, 0, "test-mme");
+        w.WriteUInt32(AvpCode.SupportedVendorId, AvpFlags.Mandatory, 0, VendorId.ThreeGpp);
+        w.WriteUInt32(AvpCode.AuthApplicationId, AvpFlags.Mandatory, 0, DiameterApplication.S13);
+    });
+
+    /// <summary>The DWA to a peer's DWR.</summary>
+    public static byte[] Dwa(DiameterHeader dwr, string host = PeerHost, string realm = PeerRealm) => Build((ref DiameterWriter w) =>
+    {
+        w.WriteHeader(CommandFlags.None, CommandCode.DeviceWatchdog, DiameterApplication.Common, dwr.HopByHopId, dwr.EndToEndId);
+        w.WriteUInt32(AvpCode.ResultCode, AvpFlags.Mandatory, 0, ResultCode.Success);
+        w.WriteString(AvpCode.OriginHost, AvpFlags.Mandatory, 0, host);
+        w.WriteString(AvpCode.OriginRealm, AvpFlags.Mandatory, 0, realm);
+    });
+
     public static byte[] Dpr(uint hopByHop) => Build((ref DiameterWriter w) =>
     {
         w.WriteHeader(CommandFlags.Request, CommandCode.DisconnectPeer, DiameterApplication.Common, hopByHop, hopByHop);

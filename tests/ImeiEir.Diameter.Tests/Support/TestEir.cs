@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using ImeiEir.Core.Identifiers;
 using ImeiEir.Core.Index;
 using ImeiEir.Core.Policy;
@@ -64,10 +65,15 @@ internal sealed class TestEir : IAsyncDisposable
 
     public int Port => Server.Port;
 
+    public int TlsPort => Server.TlsPort;
+
+    /// <summary>Our Origin-Host.</summary>
+    public const string OriginHost = "eir1." + Requests.EirRealm;
+
     public static DiameterOptions DefaultOptions() => new()
     {
         Listen = "127.0.0.1:0",
-        OriginHost = "eir1." + Requests.EirRealm,
+        OriginHost = OriginHost,
         OriginRealm = Requests.EirRealm,
         AllowedPeers = [Requests.PeerHost],
     };
@@ -76,7 +82,8 @@ internal sealed class TestEir : IAsyncDisposable
         Action<DiameterOptions>? configure = null,
         UnknownEquipmentMode unknownEquipment = UnknownEquipmentMode.Blacklisted,
         bool loaded = true,
-        ILogger<DiameterServer>? logger = null)
+        ILogger<DiameterServer>? logger = null,
+        IMeterFactory? meterFactory = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
         var index = new EirIndex();
@@ -89,7 +96,7 @@ internal sealed class TestEir : IAsyncDisposable
         var checker = new EquipmentChecker(index, new InMemoryGraceMarks(), new PolicyOptions { UnknownEquipment = unknownEquipment }, time);
         var options = DefaultOptions();
         configure?.Invoke(options);
-        var server = new DiameterServer(Options.Create(options), checker, logger ?? NullLogger<DiameterServer>.Instance);
+        var server = new DiameterServer(Options.Create(options), checker, logger ?? NullLogger<DiameterServer>.Instance, meterFactory);
         await server.StartAsync(CancellationToken.None);
         return new TestEir(server, checker, index, time);
     }
