@@ -11,8 +11,8 @@ using static ImeiEir.Server.Tests.N5gEir.Ids;
 namespace ImeiEir.Server.Tests;
 
 /// <summary>
-/// Issue 5 §3: the verdict cases of DOMAIN.md asked through gRPC, N5g-eir (HTTP/2) and Diameter S13 of the same node
-/// give the same answer. Each node is the production host with its S13 listener on (Diameter:Listen), so the three
+/// Issue 5 §3: the verdict cases of docs/domain.md asked through gRPC, N5g-eir (HTTP/2) and Diameter S13 of the same
+/// node give the same answer. Each node is the production host with its S13 listener on (Diameter:Listen), so the three
 /// interfaces share one EquipmentChecker, one index and one set of grace marks.
 /// </summary>
 public sealed class SameAnswersEverywhereTests : IClassFixture<SameAnswersEverywhereTests.Nodes>

@@ -12,7 +12,7 @@ public readonly record struct CheckInput(long Imei, long Msisdn, long ImsiKey)
 }
 
 /// <summary>
-/// The verdict order of the regime (docs/DOMAIN.md), as one pure function of the input, one index view, the
+/// The verdict order of the regime (docs/domain.md), as one pure function of the input, one index view, the
 /// grace marks and the time. First rule that applies wins:
 /// stolen → roaming → registered → bound → grace / switch required → amnesty → not registered.
 /// </summary>

@@ -5,7 +5,7 @@ using static ImeiEir.Core.Tests.Policy.VerdictWorld;
 namespace ImeiEir.Core.Tests.Policy;
 
 /// <summary>
-/// Every rule of the verdict order (DOMAIN.md), first rule that applies wins:
+/// Every rule of the verdict order (docs/domain.md), first rule that applies wins:
 /// stolen → roaming → registered → bound → grace / switch required → amnesty → not registered.
 /// Each row is asked of the world held in overlays and of the same world compacted into a snapshot.
 /// </summary>

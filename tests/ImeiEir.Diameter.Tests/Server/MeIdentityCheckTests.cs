@@ -4,7 +4,9 @@ using ImeiEir.Diameter.Tests.Support;
 
 namespace ImeiEir.Diameter.Tests.Server;
 
-/// <summary>ME-Identity-Check over real loopback TCP: the verdict cases of DOMAIN.md and the S13 error answers.</summary>
+/// <summary>
+/// ME-Identity-Check over real loopback TCP: the verdict cases of docs/domain.md and the S13 error answers.
+/// </summary>
 public class MeIdentityCheckTests
 {
     public static TheoryData<string, string?, DiameterEquipmentStatus> VerdictCases => new()

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace ImeiEir.Diameter.Tests.Support;
 
-/// <summary>The identifiers of the verdict cases (DOMAIN.md), and what the index holds for them.</summary>
+/// <summary>The identifiers of the verdict cases (docs/domain.md), and what the index holds for them.</summary>
 internal static class TestData
 {
     public const string Registered = "35123456000001";

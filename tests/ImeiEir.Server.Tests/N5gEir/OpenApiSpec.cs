@@ -6,11 +6,11 @@ using YamlDotNet.RepresentationModel;
 namespace ImeiEir.Server.Tests.N5gEir;
 
 /// <summary>
-/// The 3GPP OpenAPI files (shared/spec/3gpp, Release 18), read with YamlDotNet, and a purpose-built validator for
-/// response bodies: it follows <c>$ref</c> across files and checks the schema keywords these APIs use (type,
-/// required, properties, enum, items, minItems/maxItems, pattern, minLength/maxLength, nullable, allOf/anyOf/oneOf).
-/// One stricter rule than OpenAPI: an object may carry only the properties its schema declares, so a misspelt field
-/// (<c>invalidParam</c>) fails instead of passing as an "additional property".
+/// The 3GPP OpenAPI files (Release 18, the repository's copy in docs/3gpp), read with YamlDotNet, and a purpose-built
+/// validator for response bodies: it follows <c>$ref</c> across files and checks the schema keywords these APIs use
+/// (type, required, properties, enum, items, minItems/maxItems, pattern, minLength/maxLength, nullable,
+/// allOf/anyOf/oneOf). One stricter rule than OpenAPI: an object may carry only the properties its schema declares, so
+/// a misspelt field (<c>invalidParam</c>) fails instead of passing as an "additional property".
 /// </summary>
 internal sealed class OpenApiSpec
 {
