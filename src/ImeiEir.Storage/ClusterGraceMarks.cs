@@ -17,11 +17,17 @@ public sealed partial class ClusterGraceMarks : IGraceMarks
     private readonly Channel<(long Imei, SubscriberKey Subscriber, long Ticks)> _outbox =
         Channel.CreateUnbounded<(long, SubscriberKey, long)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly PolicyOptions _policy;
+    private readonly TimeProvider _time;
+    private int _pending;
     private readonly ILogger _log;
 
-    public ClusterGraceMarks(PolicyOptions policy, ILogger<ClusterGraceMarks> log)
+    /// <param name="policy">Grace mark retention.</param>
+    /// <param name="time">The clock pruning and retry waits go by (the node's <see cref="TimeProvider"/>; a fake in tests).</param>
+    /// <param name="log">Where merge failures go.</param>
+    public ClusterGraceMarks(PolicyOptions policy, TimeProvider time, ILogger<ClusterGraceMarks> log)
     {
         _policy = policy;
+        _time = time;
         _log = log;
     }
 
@@ -29,7 +35,11 @@ public sealed partial class ClusterGraceMarks : IGraceMarks
     public int Count => _local.Count;
 
     /// <summary>Marks waiting to be merged into Redis.</summary>
-    public int Pending => _outbox.Reader.Count;
+    /// <remarks>
+    /// Counted here: the single-reader channel cannot count its items (its <c>Count</c> throws), which made the
+    /// <c>imeieir.grace.pending</c> gauge fail on every scrape.
+    /// </remarks>
+    public int Pending => Volatile.Read(ref _pending);
 
     public long FirstSeen(long imei, SubscriberKey subscriber, long nowTicks)
     {
@@ -41,7 +51,7 @@ public sealed partial class ClusterGraceMarks : IGraceMarks
         var first = _local.FirstSeen(imei, subscriber, nowTicks);
         if (first == nowTicks)
         {
-            _outbox.Writer.TryWrite((imei, subscriber, first));
+            Enqueue((imei, subscriber, first));
         }
 
         return first;
@@ -76,7 +86,7 @@ public sealed partial class ClusterGraceMarks : IGraceMarks
 
         foreach (var mark in _local.All())
         {
-            _outbox.Writer.TryWrite(mark);
+            Enqueue(mark);
         }
 
         Log.GraceMarksLoaded(_log, n);
@@ -86,7 +96,7 @@ public sealed partial class ClusterGraceMarks : IGraceMarks
     public async Task PumpAsync(RedisStore store, CancellationToken ct)
     {
         var retention = _policy.GraceMarkRetention;
-        var nextPrune = DateTime.UtcNow;
+        var nextPrune = _time.GetUtcNow();
         while (!ct.IsCancellationRequested)
         {
             (long Imei, SubscriberKey Subscriber, long Ticks) mark;
@@ -105,20 +115,31 @@ public sealed partial class ClusterGraceMarks : IGraceMarks
                 {
                     var kept = await store.MergeGraceMarkAsync(mark.Imei, mark.Subscriber, mark.Ticks, retention).ConfigureAwait(false);
                     _local.Merge(mark.Imei, mark.Subscriber, kept);
+                    Interlocked.Decrement(ref _pending);
                     break;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     Log.GraceMergeFailed(_log, StorageErrors.ForLog(ex));
-                    await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromSeconds(1), _time, ct).ConfigureAwait(false);
                 }
             }
 
-            if (DateTime.UtcNow >= nextPrune)
+            var now = _time.GetUtcNow();
+            if (now >= nextPrune)
             {
-                _local.Prune(DateTime.UtcNow.Ticks - retention.Ticks);
-                nextPrune = DateTime.UtcNow.AddMinutes(10);
+                _local.Prune(now.UtcTicks - retention.Ticks);
+                nextPrune = now.AddMinutes(10);
             }
+        }
+    }
+
+    private void Enqueue((long Imei, SubscriberKey Subscriber, long Ticks) mark)
+    {
+        Interlocked.Increment(ref _pending);
+        if (!_outbox.Writer.TryWrite(mark))
+        {
+            Interlocked.Decrement(ref _pending);
         }
     }
 

@@ -1,4 +1,5 @@
 using ImeiEir.Contracts.V1;
+using ImeiEir.Tests.Shared;
 
 namespace ImeiEir.Server.Tests;
 
@@ -17,17 +18,7 @@ public sealed class AmnestyTests : RedisTest
         await using var a = await TestNode.StartAsync(Redis.Configuration, window);
 
         var first = await a.CheckAsync("86753090000001", "996700123456");
-        SyncState state = null!;
-        for (var i = 0; i < 100; i++)
-        {
-            state = await a.SyncStateAsync();
-            if (state.Bindings == 1)
-            {
-                break;
-            }
-
-            await Task.Delay(50);
-        }
+        var state = await Eventually.ReachAsync(a.SyncStateAsync, s => s.Bindings == 1);
 
         await using var b = await TestNode.StartAsync(Redis.Configuration);
         var onB = await b.CheckAsync("86753090000001", "996700123456");

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using ImeiEir.Contracts.V1;
 using ImeiEir.Storage;
+using ImeiEir.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ImeiEir.Server.Tests;
@@ -10,28 +11,7 @@ namespace ImeiEir.Server.Tests;
 public sealed class ClusterTests : RedisTest
 {
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done)
-    {
-        var last = default(T)!;
-        for (var i = 0; i < 200; i++)
-        {
-            try
-            {
-                last = await probe();
-                if (done(last))
-                {
-                    return last;
-                }
-            }
-            catch (RpcException)
-            {
-            }
-
-            await Task.Delay(50);
-        }
-
-        return last;
-    }
+    private static Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done) => Eventually.ReachAsync(probe, done, retryOn: ex => ex is RpcException);
 
     [Fact]
     public async Task TwoNodes_ChangeAckedByOne_AnsweredByOther()
@@ -86,7 +66,6 @@ public sealed class ClusterTests : RedisTest
         await EventuallyAsync(b.SyncStateAsync, s => s.Sequence == 1);
 
         var first = await a.CheckAsync("35209900176148", "996700999999");
-        await Task.Delay(300);
         var onB = await EventuallyAsync(() => b.CheckAsync("35209900176148", "996700999999"), r => r.GraceExpiresAt == first.GraceExpiresAt);
 
         Assert.Equal(Reason.NumberSwitchGrace, first.Reason);
@@ -210,7 +189,6 @@ public sealed class ClusterTests : RedisTest
 
         await Redis.WipeAsync();
         await Redis.StartAsync();
-        await Task.Delay(300);
         var refused = await EventuallyAsync(
             async () =>
             {

@@ -1,5 +1,7 @@
 using Grpc.Core;
 using ImeiEir.Contracts.V1;
+using ImeiEir.Tests.Shared;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ImeiEir.Server.Tests;
 
@@ -29,18 +31,9 @@ public sealed class DurabilityTests : RedisTest
         await replica.StartAsync();
         await using var node = await TestNode.StartAsync(Redis.Configuration, new Dictionary<string, string?> { ["Redis:AckReplicas"] = "1" });
 
-        BatchAck? ack = null;
-        for (var i = 0; i < 100 && ack is null; i++)
-        {
-            try
-            {
-                ack = await node.ApplyOneAsync("w1", D.Register("dev-1", "35693803564380"));
-            }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
-            {
-                await Task.Delay(100); // the replica is still syncing with the primary
-            }
-        }
+        // UNAVAILABLE while the replica is still syncing with the primary.
+        var ack = await Eventually.ReachAsync(
+            () => node.ApplyOneAsync("w1", D.Register("dev-1", "35693803564380")), a => a is not null, retryOn: ex => ex is RpcException { StatusCode: StatusCode.Unavailable });
 
         Assert.NotNull(ack);
         Assert.True(ack.Accepted);
@@ -63,7 +56,10 @@ public sealed class DurabilityTests : RedisTest
         {
             await a.ApplyOneAsync("g", D.Bind("35209900176148", "996700111111"));
             first = await a.CheckAsync("35209900176148", "996700999999");
-            await Task.Delay(500); // the mark is merged into Redis in the background
+            // The mark is merged into Redis in the background: wait until the node's outbox is empty and Redis has it.
+            var marks = a.Services.GetRequiredService<ImeiEir.Storage.ClusterGraceMarks>();
+            await Eventually.TrueAsync(() => marks.Pending == 0, "grace mark sent to Redis");
+            await Eventually.TrueAsync(() => Redis.KeyCount("*:grace:*") > 0, "grace mark in Redis");
         }
 
         await using var b = await TestNode.StartAsync(Redis.Configuration);
@@ -82,20 +78,9 @@ public sealed class DurabilityTests : RedisTest
         await Redis.StopAsync();
         var whileAway = await a.CheckAsync("35209900176148", "996700999999");
         await Redis.StartAsync();
-        await Task.Delay(200);
         await using var b = await TestNode.StartAsync(Redis.Configuration);
 
-        CheckResponse onB = null!;
-        for (var i = 0; i < 100; i++)
-        {
-            onB = await b.CheckAsync("35209900176148", "996700999999");
-            if (onB.GraceExpiresAt == whileAway.GraceExpiresAt)
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
+        var onB = await Eventually.ReachAsync(() => b.CheckAsync("35209900176148", "996700999999"), r => r.GraceExpiresAt == whileAway.GraceExpiresAt);
 
         Assert.Equal(Reason.NumberSwitchGrace, whileAway.Reason);
         Assert.Equal(whileAway.GraceExpiresAt, onB.GraceExpiresAt);

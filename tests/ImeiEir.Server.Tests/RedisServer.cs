@@ -124,6 +124,21 @@ public sealed class RedisServer : IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>How many keys match a pattern (redis-cli --scan), for tests that wait for a background write.</summary>
+    public int KeyCount(string pattern)
+    {
+        var psi = new ProcessStartInfo(File.Exists("/usr/bin/redis-cli") ? "/usr/bin/redis-cli" : "redis-cli")
+        {
+            ArgumentList = { "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--scan", "--pattern", pattern },
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("redis-cli did not start");
+        var lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        p.WaitForExit();
+        return p.ExitCode == 0 ? lines.Length : 0;
+    }
+
     /// <summary>Stops and deletes the data, so the next start is an empty Redis.</summary>
     public async Task WipeAsync()
     {
