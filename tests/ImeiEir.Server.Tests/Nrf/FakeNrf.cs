@@ -13,8 +13,8 @@ using Microsoft.Extensions.Logging;
 
 namespace ImeiEir.Server.Tests.Nrf;
 
-/// <summary>One request the fake NRF received.</summary>
-public sealed record NrfCall(string Method, string Path, string? ContentType, string Body, string Protocol, string? ClientSubject, int Answer)
+/// <summary>One request the fake NRF received; <see cref="Seq"/> counts from 1 in arrival order.</summary>
+public sealed record NrfCall(int Seq, string Method, string Path, string? ContentType, string Body, string Protocol, string? ClientSubject, int Answer)
 {
     public string InstanceId => Path[(Path.LastIndexOf('/') + 1)..];
 
@@ -59,12 +59,13 @@ public sealed class FakeNrf : IAsyncDisposable
     private readonly X509Certificate2? _clientCa;
     private WebApplication? _app;
     private int _connections;
+    private int _seq;
 
-    private FakeNrf(X509Certificate2? serverCertificate, X509Certificate2? clientCa)
+    private FakeNrf(X509Certificate2? serverCertificate, X509Certificate2? clientCa, int? port)
     {
         _serverCertificate = serverCertificate;
         _clientCa = clientCa;
-        Port = RedisServer.FreePort();
+        Port = port ?? RedisServer.FreePort();
     }
 
     public int Port { get; }
@@ -91,10 +92,14 @@ public sealed class FakeNrf : IAsyncDisposable
 
     public bool IsUp => _app is not null;
 
-    /// <summary>An NRF over HTTPS with <paramref name="certificate"/>; requiring a client certificate issued by <paramref name="clientCa"/> when given.</summary>
-    public static async Task<FakeNrf> StartHttpsAsync(X509Certificate2 certificate, X509Certificate2? clientCa = null, bool start = true)
+    /// <summary>
+    /// An NRF over HTTPS with <paramref name="certificate"/>, requiring a client certificate issued by
+    /// <paramref name="clientCa"/> when given; on <paramref name="port"/> (another fake's, to replace it) or a free one;
+    /// not listening yet unless <paramref name="start"/>.
+    /// </summary>
+    public static async Task<FakeNrf> StartHttpsAsync(X509Certificate2 certificate, X509Certificate2? clientCa = null, bool start = true, int? port = null)
     {
-        var nrf = new FakeNrf(certificate, clientCa);
+        var nrf = new FakeNrf(certificate, clientCa, port);
         if (start)
         {
             await nrf.StartAsync();
@@ -106,7 +111,7 @@ public sealed class FakeNrf : IAsyncDisposable
     /// <summary>An NRF over cleartext HTTP/2 (h2c, prior knowledge only: HTTP/1.1 is refused).</summary>
     public static async Task<FakeNrf> StartH2cAsync()
     {
-        var nrf = new FakeNrf(null, null);
+        var nrf = new FakeNrf(null, null, null);
         await nrf.StartAsync();
         return nrf;
     }
@@ -188,7 +193,7 @@ public sealed class FakeNrf : IAsyncDisposable
         var body = await reader.ReadToEndAsync();
         var path = request.Path.Value ?? "";
         var (status, answer) = Answer(request.Method, path, request.ContentType, body);
-        var call = new NrfCall(request.Method, path, request.ContentType, body, request.Protocol, context.Connection.ClientCertificate?.Subject, status);
+        var call = new NrfCall(Interlocked.Increment(ref _seq), request.Method, path, request.ContentType, body, request.Protocol, context.Connection.ClientCertificate?.Subject, status);
         OnCall?.Invoke(call);
         _calls.Enqueue(call);
 
