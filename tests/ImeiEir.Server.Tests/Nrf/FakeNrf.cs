@@ -120,6 +120,9 @@ public sealed class FakeNrf : IAsyncDisposable
     public async Task StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // No appsettings.json (the node's, copied beside the tests, names Kestrel endpoints) nor environment: only the
+        // one listener below.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, Port, listen =>
         {
@@ -146,6 +149,7 @@ public sealed class FakeNrf : IAsyncDisposable
         app.Run(HandleAsync);
         await app.StartAsync();
         _app = app;
+        Assert.Equal([$"{Uri}"], app.Urls.Select(u => u.Replace("localhost", "127.0.0.1", StringComparison.Ordinal)));
     }
 
     /// <summary>Down: the listener closes, connections are refused.</summary>
