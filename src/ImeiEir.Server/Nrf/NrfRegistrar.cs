@@ -32,10 +32,12 @@ internal enum NrfRegistrationPhase
 /// state changes, the same PATCH at once with the new status (SUSPENDED or REGISTERED);</item>
 /// <item>a 404 to a PATCH means the NRF lost the profile: register again;</item>
 /// <item>a network error, a timeout or any other refusal: retry the same step after a backoff with jitter;</item>
-/// <item>on a graceful stop: DELETE, waiting at most <see cref="NrfOptions.DeregisterTimeout"/>.</item>
+/// <item>on a graceful stop: DELETE, waiting at most <see cref="NrfOptions.DeregisterTimeout"/>. It goes out in
+/// <see cref="StoppingAsync"/>, before any hosted service stops (Kestrel included, which the host stops first), so
+/// cores stop choosing this node while it still answers them.</item>
 /// </list>
 /// </summary>
-internal sealed class NrfRegistrar : BackgroundService
+internal sealed class NrfRegistrar : BackgroundService, IHostedLifecycleService
 {
     private readonly NrfOptions _options;
     private readonly NrfClient _client;
@@ -53,6 +55,8 @@ internal sealed class NrfRegistrar : BackgroundService
     private int _heartBeatTimer;
     private DateTimeOffset _nextHeartbeat;
     private string? _failingOperation;
+    private readonly Lock _shutdownLock = new();
+    private Task? _shutdown;
 
     public NrfRegistrar(IOptions<NrfOptions> options, NrfClient client, INodeServingState serving, TimeProvider time, ILogger<NrfRegistrar> log)
     {
@@ -87,17 +91,7 @@ internal sealed class NrfRegistrar : BackgroundService
             _phase = NrfRegistrationPhase.Registering;
             while (!stoppingToken.IsCancellationRequested)
             {
-                TimeSpan wait;
-                try
-                {
-                    wait = await StepAsync(stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-                {
-                    // Connection refused, TLS refused, timeout, HTTP/2 not spoken: the same step is tried again.
-                    wait = Failed(Describe(ex));
-                }
-
+                var wait = await StepAsync(stoppingToken).ConfigureAwait(false);
                 await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
             }
         }
@@ -106,8 +100,24 @@ internal sealed class NrfRegistrar : BackgroundService
         }
     }
 
-    /// <summary>One step of the state machine; returns how long to wait before the next one.</summary>
-    private async Task<TimeSpan> StepAsync(CancellationToken ct)
+    /// <summary>
+    /// One step of the state machine once the data is loaded (register, change the status, or heartbeat, whichever is
+    /// due); returns how long to wait before the next step. Never throws but for cancellation.
+    /// </summary>
+    internal async Task<TimeSpan> StepAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await TryStepAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // Connection refused, TLS refused, timeout, HTTP/2 not spoken: the same step is tried again.
+            return Failed(Describe(ex));
+        }
+    }
+
+    private async Task<TimeSpan> TryStepAsync(CancellationToken ct)
     {
         var (desired, reason) = Desired();
         var started = _time.GetUtcNow();
@@ -246,7 +256,27 @@ internal sealed class NrfRegistrar : BackgroundService
         _failingOperation = null;
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>The host is stopping (before any hosted service stops): stop the loop and deregister.</summary>
+    public Task StoppingAsync(CancellationToken cancellationToken) => ShutdownAsync(cancellationToken);
+
+    /// <summary>Stops the loop and deregisters, unless <see cref="StoppingAsync"/> did already.</summary>
+    public override Task StopAsync(CancellationToken cancellationToken) => ShutdownAsync(cancellationToken);
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private Task ShutdownAsync(CancellationToken cancellationToken)
+    {
+        lock (_shutdownLock)
+        {
+            return _shutdown ??= DeregisterAsync(cancellationToken);
+        }
+    }
+
+    private async Task DeregisterAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         if (!_registrationSent)

@@ -1,3 +1,5 @@
+using Grpc.Core;
+using Grpc.Net.Client;
 using ImeiEir.Contracts.V1;
 using ImeiEir.Server.Nrf;
 using ImeiEir.Server.Tests.N5gEir;
@@ -109,17 +111,44 @@ public sealed class NrfNodeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Stop_GracefulThenRestart_DeleteThenPutAgainWithTheSameInstanceId()
+    public async Task Stop_GracefulThenRestart_DeleteWhileStillServingThenPutAgainWithTheSameInstanceId()
     {
         await using var nrf = await FakeNrf.StartHttpsAsync(_nrfCertificate.Certificate);
+        string? checkAtDelete = null;
+        GrpcChannel? channel = null;
         await using (var node = await TestNode.StartAsync(_redis.Configuration, Settings(nrf)))
         {
+            await SeedAsync(node, "seed");
             await nrf.WaitForAsync(c => c.IsPut);
+
+            // Cores learn the node is gone before it stops answering: at the DELETE, checks are still served (on a
+            // channel of our own: the node's is disposed first when it stops).
+            channel = GrpcChannel.ForAddress($"http://127.0.0.1:{node.GrpcPort}");
+            var checks = new EquipmentCheck.EquipmentCheckClient(channel);
+            nrf.OnCall = c =>
+            {
+                if (c.IsDelete)
+                {
+                    try
+                    {
+                        var request = new CheckRequest { Imei = Ids.Imei15(Ids.Registered14) };
+                        checkAtDelete = checks.Check(request, TestNode.Auth(TestNode.CheckKey), deadline: DateTime.UtcNow.AddSeconds(5)).Verdict.ToString();
+                    }
+                    catch (RpcException ex)
+                    {
+                        checkAtDelete = ex.StatusCode.ToString();
+                    }
+
+                }
+            };
         }
 
         var delete = Assert.Single(nrf.Calls, c => c.IsDelete);
         Assert.Equal(InstancePath, delete.Path);
         Assert.Empty(nrf.Profiles);
+        Assert.Equal("Allow", checkAtDelete);
+        nrf.OnCall = null;
+        channel?.Dispose();
 
         await using (var restarted = await TestNode.StartAsync(_redis.Configuration, Settings(nrf)))
         {
