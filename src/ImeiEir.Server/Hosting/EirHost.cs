@@ -49,6 +49,7 @@ public static partial class EirHost
             sp.GetRequiredService<ReplicatedIndex>()));
         services.AddSingleton<EirMetrics>();
         services.AddDiameterS13(config); // listens only when Diameter:Listen is set
+        services.AddNrfRegistration(config);
 
         services.AddGrpc(o =>
         {

@@ -6,15 +6,19 @@ using YamlDotNet.RepresentationModel;
 namespace ImeiEir.Server.Tests.N5gEir;
 
 /// <summary>
-/// The 3GPP OpenAPI files (Release 18, the repository's copy in docs/3gpp), read with YamlDotNet, and a purpose-built
-/// validator for response bodies: it follows <c>$ref</c> across files and checks the schema keywords these APIs use
-/// (type, required, properties, enum, items, minItems/maxItems, pattern, minLength/maxLength, nullable,
-/// allOf/anyOf/oneOf). One stricter rule than OpenAPI: an object may carry only the properties its schema declares, so
-/// a misspelt field (<c>invalidParam</c>) fails instead of passing as an "additional property".
+/// The 3GPP OpenAPI files (Release 18, the repository's copy in docs/3gpp), read with YamlDotNet, and a purpose-built validator for
+/// request and response bodies: it follows <c>$ref</c> across files and checks the schema keywords these APIs use
+/// (type, required, properties, additionalProperties, enum, items, minItems/maxItems, minProperties, pattern,
+/// minLength/maxLength, minimum/maximum, format uuid, nullable, allOf/anyOf/oneOf/not).
+/// One stricter rule than OpenAPI: an object may carry only the properties its schema declares, so a misspelt field
+/// (<c>invalidParam</c>) fails instead of passing as an "additional property".
 /// </summary>
 internal sealed class OpenApiSpec
 {
     public const string N5gEirFile = "TS29511_N5g-eir_EquipmentIdentityCheck.yaml";
+
+    /// <summary>TS 29.510 Nnrf_NFManagement: the NFProfile a node registers, the NRF's answers.</summary>
+    public const string NfManagementFile = "TS29510_Nnrf_NFManagement.yaml";
 
     private static readonly Lazy<OpenApiSpec> Shared = new(() => Load(FindSpecDirectory()));
 
@@ -26,12 +30,19 @@ internal sealed class OpenApiSpec
     /// <summary>The N5g-eir spec set, loaded once per test run.</summary>
     public static OpenApiSpec N5gEir => Shared.Value;
 
+    /// <summary>The same loaded set, for the NRF files (<see cref="NfManagementFile"/>).</summary>
+    public static OpenApiSpec NfManagement => Shared.Value;
+
     public static OpenApiSpec Load(string directory)
     {
         var spec = new OpenApiSpec(directory);
         spec.File(N5gEirFile);
+        spec.File(NfManagementFile);
         return spec;
     }
+
+    /// <summary>The <c>info.version</c> of a file (the API version it defines).</summary>
+    public string VersionOf(string file) => Scalar(Child(Child(File(file), "info"), "version")) ?? "";
 
     /// <summary>
     /// The folder named by <c>IMEIEIR_3GPP_SPEC_DIR</c>, else the repository's copy in <c>docs/3gpp</c> (so a fresh clone
@@ -66,13 +77,17 @@ internal sealed class OpenApiSpec
     /// Returns the problems found (empty: valid).
     /// </summary>
     public IReadOnlyList<string> ValidateResponse(string path, string method, int status, string? contentType, string body)
+        => ValidateResponse(N5gEirFile, path, method, status, contentType, body);
+
+    /// <inheritdoc cref="ValidateResponse(string, string, int, string?, string)"/>
+    public IReadOnlyList<string> ValidateResponse(string specFile, string path, string method, int status, string? contentType, string body)
     {
         var errors = new List<string>();
-        var operation = Child(Child(Child(File(N5gEirFile), "paths"), path), method)
-            ?? throw new ArgumentException($"{method.ToUpperInvariant()} {path} is not in {N5gEirFile}");
+        var operation = Child(Child(Child(File(specFile), "paths"), path), method)
+            ?? throw new ArgumentException($"{method.ToUpperInvariant()} {path} is not in {specFile}");
         var responses = (YamlMappingNode)Child(operation, "responses")!;
         var code = status.ToString(CultureInfo.InvariantCulture);
-        var (file, response) = Resolve(N5gEirFile, Child(responses, code) ?? Child(responses, "default"));
+        var (file, response) = Resolve(specFile, Child(responses, code) ?? Child(responses, "default"));
         if (response is null)
         {
             errors.Add($"status {code} is not declared by the operation");
@@ -110,6 +125,46 @@ internal sealed class OpenApiSpec
         using (document)
         {
             Validate(file, Child(media, "schema")!, document.RootElement, "$", errors);
+        }
+
+        return errors;
+    }
+
+    /// <summary>
+    /// Checks a request against the operation's <c>requestBody</c>: the content type must be one it declares and the
+    /// body must match that media type's schema. Returns the problems found (empty: valid).
+    /// </summary>
+    public IReadOnlyList<string> ValidateRequest(string specFile, string path, string method, string? contentType, string body)
+    {
+        var errors = new List<string>();
+        var operation = Child(Child(Child(File(specFile), "paths"), path), method)
+            ?? throw new ArgumentException($"{method.ToUpperInvariant()} {path} is not in {specFile}");
+        var (file, requestBody) = Resolve(specFile, Child(operation, "requestBody"));
+        if (requestBody is null)
+        {
+            if (body.Length != 0)
+            {
+                errors.Add($"the operation declares no request body, but the body is {body.Length} chars");
+            }
+
+            return errors;
+        }
+
+        var mediaType = contentType?.Split(';')[0].Trim();
+        if (mediaType is null || Child(Child(requestBody, "content"), mediaType) is not YamlMappingNode media)
+        {
+            errors.Add($"content type '{contentType}' is not declared for the request body");
+            return errors;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            Validate(file, Child(media, "schema")!, document.RootElement, "$", errors);
+        }
+        catch (JsonException ex)
+        {
+            errors.Add($"body is not JSON: {ex.Message}");
         }
 
         return errors;
@@ -170,6 +225,11 @@ internal sealed class OpenApiSpec
             errors.Add($"{at}: does not match exactly one of oneOf");
         }
 
+        if (Child(schema, "not") is { } not && Matches(schemaFile, not, value, at))
+        {
+            errors.Add($"{at}: matches the schema under 'not'");
+        }
+
         var type = Scalar(Child(schema, "type"));
         var kindOk = type switch
         {
@@ -195,6 +255,20 @@ internal sealed class OpenApiSpec
             if (!allowed.Contains(text))
             {
                 errors.Add($"{at}: '{text}' is not one of {string.Join("|", allowed)}");
+            }
+        }
+
+        if (value.ValueKind == JsonValueKind.Number)
+        {
+            var number = value.GetDouble();
+            if (Real(schema, "minimum") is { } minimum && number < minimum)
+            {
+                errors.Add($"{at}: {number} is less than the minimum {minimum}");
+            }
+
+            if (Real(schema, "maximum") is { } maximum && number > maximum)
+            {
+                errors.Add($"{at}: {number} is more than the maximum {maximum}");
             }
         }
 
@@ -227,6 +301,11 @@ internal sealed class OpenApiSpec
         if (Number(schema, "maxLength") is { } max && text.Length > max)
         {
             errors.Add($"{at}: longer than {max}");
+        }
+
+        if (Scalar(Child(schema, "format")) == "uuid" && !Guid.TryParseExact(text, "D", out _))
+        {
+            errors.Add($"{at}: '{text}' is not a UUID");
         }
     }
 
@@ -266,8 +345,14 @@ internal sealed class OpenApiSpec
             }
         }
 
+        if (Number(schema, "minProperties") is { } minProperties && value.EnumerateObject().Count() < minProperties)
+        {
+            errors.Add($"{at}: fewer than {minProperties} properties");
+        }
+
         var properties = Child(schema, "properties") as YamlMappingNode;
-        if (properties is null)
+        var additional = Child(schema, "additionalProperties");
+        if (properties is null && additional is not YamlMappingNode)
         {
             return;
         }
@@ -278,7 +363,12 @@ internal sealed class OpenApiSpec
             {
                 Validate(file, propertySchema, property.Value, $"{at}.{property.Name}", errors);
             }
-            else if (Child(schema, "additionalProperties") is null)
+            else if (additional is YamlMappingNode additionalSchema)
+            {
+                // A map (additionalProperties: {schema}): every value must match the schema.
+                Validate(file, additionalSchema, property.Value, $"{at}.{property.Name}", errors);
+            }
+            else if (additional is null || Scalar(additional) == "false")
             {
                 errors.Add($"{at}: property '{property.Name}' is not declared by the schema");
             }
@@ -341,4 +431,7 @@ internal sealed class OpenApiSpec
 
     private static int? Number(YamlNode schema, string key)
         => Scalar(Child(schema, key)) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : null;
+
+    private static double? Real(YamlNode schema, string key)
+        => Scalar(Child(schema, key)) is { } text ? double.Parse(text, CultureInfo.InvariantCulture) : null;
 }
