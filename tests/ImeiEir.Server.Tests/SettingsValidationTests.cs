@@ -11,6 +11,13 @@ public sealed class SettingsValidationTests : RedisTest
     [InlineData("Redis:FollowPollInterval", "00:00:00", "Redis:FollowPollInterval")]
     [InlineData("Redis:CheckpointEveryMutations", "0", "Redis:CheckpointEveryMutations")]
     [InlineData("Redis:BatchIdRetention", "1.00:00:00", "Redis:BatchIdRetention")]
+    [InlineData("Auth:Clients:0:KeySha256", "abc", "Auth:Clients:0:KeySha256")]
+    [InlineData("Auth:Clients:0:Roles:0", "admin", "unknown role 'admin'")]
+    [InlineData("Auth:TrustedNetworks:0", "10.0.0.1", "Auth:TrustedNetworks:0")]
+    [InlineData("Auth:TrustedNetworks:0", "10.0.0.0/33", "Auth:TrustedNetworks:0")]
+    [InlineData("Auth:ClientCertificates:CaPath", "/nonexistent/ca.pem", "Auth:ClientCertificates:CaPath")]
+    [InlineData("Auth:Oauth2:Issuers:0:Issuer", "nrf", "Auth:Oauth2:Issuers:0:SigningKeyPath")]
+    [InlineData("Auth:Oauth2:ClockSkew", "00:01:00", "Auth:Oauth2:ClockSkew")]
     public async Task Start_BadSetting_RefusedNamingIt(string key, string value, string expected)
     {
         var ex = await Assert.ThrowsAnyAsync<Exception>(async () =>
@@ -18,6 +25,6 @@ public sealed class SettingsValidationTests : RedisTest
             await using var node = await TestNode.StartAsync(Redis.Configuration, new Dictionary<string, string?> { [key] = value }, waitReady: false);
         });
 
-        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, ex.ToString(), StringComparison.Ordinal);
     }
 }
