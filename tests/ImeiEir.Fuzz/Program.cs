@@ -11,7 +11,7 @@ namespace ImeiEir.Fuzz;
 internal static class Program
 {
     /// <summary>Target name → what one input does. Adding a target: one file and one line here.</summary>
-    private static readonly Dictionary<string, Action<ReadOnlySpan<byte>>> Targets = new(StringComparer.Ordinal)
+    internal static readonly Dictionary<string, Action<ReadOnlySpan<byte>>> Targets = new(StringComparer.Ordinal)
     {
         ["identifiers"] = IdentifiersTarget.Run,
         ["imei"] = ImeiTarget.Run,
