@@ -46,7 +46,8 @@ for assembly in "${INSTRUMENT[@]}"; do
 done
 
 export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_SKIP_BIN_CHECK=1 AFL_NO_AFFINITY=1
-stat() { grep -E "^$1 " "$2" | sed 's/.*: *//'; }
+# One field of fuzzer_stats; older AFL++ releases name some differently (the second name).
+field() { grep -E "^($1|${3:-$1}) " "$2" | head -1 | sed 's/.*: *//'; }
 rows=()
 crashed=0
 for t in "${targets[@]}"; do
@@ -59,8 +60,8 @@ for t in "${targets[@]}"; do
   nice -n 10 afl-fuzz -i "$corpus" -o "$out" -t 5000 -m none -E "$executions" "${dict[@]}" \
     -- dotnet "$work/instrumented/ImeiEir.Fuzz.dll" "$t" >"$out/afl.log" 2>&1 || { echo "afl-fuzz failed on $t:"; tail -20 "$out/afl.log"; exit 1; }
   s="$out/default/fuzzer_stats"
-  done_=$(stat execs_done "$s"); time_=$(stat run_time "$s"); corpus_=$(stat corpus_count "$s")
-  crashes=$(stat saved_crashes "$s"); hangs=$(stat saved_hangs "$s")
+  done_=$(field execs_done "$s"); time_=$(field run_time "$s"); corpus_=$(field corpus_count "$s" paths_total)
+  crashes=$(field saved_crashes "$s" unique_crashes); hangs=$(field saved_hangs "$s" unique_hangs)
   rate=$(( time_ > 0 ? done_ / time_ : done_ ))
   rows+=("$(printf '| %-11s | %12s | %8s | %6s | %7s | %5s | %6s |' "$t" "$done_" "$rate" "$corpus_" "$crashes" "$hangs" "${time_}s")")
   if [ "$crashes" != 0 ]; then
