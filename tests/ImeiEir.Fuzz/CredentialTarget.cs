@@ -1,31 +1,37 @@
 using System.Security.Cryptography;
 using System.Text;
-using ImeiEir.Server.Hosting;
+using ImeiEir.Server.Security;
+using Microsoft.Extensions.Options;
 
 namespace ImeiEir.Fuzz;
 
 /// <summary>
-/// The credential path: a raw <c>authorization</c> header value to a client. Today that is
-/// <see cref="ApiKeyAuthenticator.Authenticate"/>; authentication is moving to ASP.NET Core handlers, so the one call
-/// is <see cref="Authenticate"/> below: re-point it (and the reference model) when the entry changes. The keys are
-/// fixtures of this harness, not anyone's credentials.
+/// The credential path: a raw <c>authorization</c> header value to a client, as the node's credential handler
+/// (<c>EirCredentialsHandler</c>) decides it: <see cref="ApiClients.FindByAuthorizationHeader"/>, and whether the
+/// bearer would be routed to the NRF-token handler instead (<see cref="EndpointCredentials.IsJwt"/>; the token
+/// itself is fuzzed by the <c>jwt</c> target). The keys are fixtures of this harness, not anyone's credentials.
 /// </summary>
 internal static class CredentialTarget
 {
     /// <summary>The API keys of the fixture's clients (index = client).</summary>
     public static readonly string[] Keys = ["fuzz-check-key-0000", "fuzz-sync-key-0001"];
 
-    private static readonly ApiKeyAuthenticator Authenticator = new(new AuthOptions
+    private static readonly ApiClients Clients = new(Options.Create(new AuthOptions
     {
         Clients =
         [
             new ApiClientOptions { Name = "mme", KeySha256 = Sha256Hex(Keys[0]), Roles = [Roles.Check] },
             new ApiClientOptions { Name = "registry", KeySha256 = Sha256Hex(Keys[1]), Roles = [Roles.Sync, Roles.SelfService] },
         ],
-    });
+    }));
 
     /// <summary>The entry under test: header value → client index, -1 for none.</summary>
-    public static int Authenticate(string? authorization) => Authenticator.Authenticate(authorization);
+    public static int Authenticate(string? authorization)
+    {
+        // The routing decision must not throw either (it runs on every N5g-eir request with a bearer).
+        _ = EndpointCredentials.IsJwt(EndpointCredentials.BearerOf(authorization));
+        return Clients.FindByAuthorizationHeader(authorization);
+    }
 
     public static void Run(ReadOnlySpan<byte> data)
     {

@@ -84,7 +84,7 @@ internal static class N5gQueryTarget
         // The endpoint records metrics; EirMetrics wants the node's replica and grace marks only for gauges read at
         // export time, so neither is started and nothing connects to Redis.
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        var marks = new ClusterGraceMarks(policy, NullLogger<ClusterGraceMarks>.Instance);
+        var marks = new ClusterGraceMarks(policy, Fixture.Time, NullLogger<ClusterGraceMarks>.Instance);
         var redis = new RedisOptions();
         var replica = new ReplicatedIndex(new EirIndex(), new RedisStore(redis), marks, policy, redis, Fixture.Time, NullLogger<ReplicatedIndex>.Instance);
         return (new EquipmentStatusEndpoint(checker, new EirMetrics(meters, replica, marks)), checker);

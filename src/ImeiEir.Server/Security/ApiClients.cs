@@ -54,6 +54,9 @@ public sealed class ApiClients
 
     public int Count => _clients.Length;
 
+    /// <summary>The client an <c>authorization</c> header's bearer key names (-1: none, or not <c>Bearer &lt;key&gt;</c>).</summary>
+    public int FindByAuthorizationHeader(string? authorization) => FindByKey(EndpointCredentials.BearerOf(authorization));
+
     /// <summary>The client whose key this is (-1: none).</summary>
     public int FindByKey(ReadOnlySpan<char> key)
     {

@@ -38,10 +38,9 @@ internal sealed class EirCredentialsHandler : AuthenticationHandler<Authenticati
         var authorization = Request.Headers.Authorization.ToString();
         if (authorization.Length > 0)
         {
-            var key = EndpointCredentials.BearerOf(authorization);
-            var client = _clients.FindByKey(key);
+            var client = _clients.FindByAuthorizationHeader(authorization);
             return Task.FromResult(client < 0
-                ? AuthenticateResult.Fail(key.IsEmpty ? "unsupported authorization header (expected: Bearer <key>)" : "unknown API key")
+                ? AuthenticateResult.Fail(EndpointCredentials.BearerOf(authorization).IsEmpty ? "unsupported authorization header (expected: Bearer <key>)" : "unknown API key")
                 : Success(_clients.PrincipalOf(client, ApiClients.ApiKey)));
         }
 
