@@ -179,7 +179,7 @@ public sealed partial class DeploymentFilesTests
     }
 
     [Fact]
-    public void Settings_AnUndocumentedName_IsRecognised()
+    public void IsDocumentedSetting_KnownAndUnknownNames_AreToldApart()
     {
         Assert.True(IsDocumentedSetting("Auth__Clients__3__Roles__1"));
         Assert.True(IsDocumentedSetting("Kestrel__Endpoints__Grpc__Certificate__KeyPath"));
