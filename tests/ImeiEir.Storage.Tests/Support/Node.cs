@@ -68,10 +68,6 @@ public sealed class Node : IAsyncDisposable
         return outcome.Sequence;
     }
 
-    /// <summary>Waits until the node's subscription to change notifications is in force on the Redis side.</summary>
-    public async Task WaitSubscribedAsync(TestCluster cluster, long subscribers = 1)
-        => Assert.Equal(subscribers, await Eventually.ReachAsync(() => cluster.SubscribersAsync(Store.ChangeChannel), n => n == subscribers));
-
     public async ValueTask DisposeAsync()
     {
         await Replica.DisposeAsync();

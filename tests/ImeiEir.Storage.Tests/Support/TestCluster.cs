@@ -1,5 +1,6 @@
 using System.Globalization;
 using ImeiEir.Core.Policy;
+using ImeiEir.Tests.Shared;
 using StackExchange.Redis;
 
 namespace ImeiEir.Storage.Tests.Support;
@@ -113,6 +114,17 @@ public sealed class TestCluster : IAsyncDisposable
         var r = (RedisResult[])(await Db.ExecuteAsync("PUBSUB", "NUMSUB", channel.ToString()))!;
         return (long)r[1];
     }
+
+    /// <summary>
+    /// Waits until Redis counts exactly <paramref name="count"/> connections subscribed to change notifications (a node
+    /// subscribes once it has loaded; nodes and writers of a test are told apart by how many there are).
+    /// </summary>
+    public async Task WaitForSubscribersAsync(long count)
+        => Assert.Equal(count, await Eventually.ReachAsync(() => SubscribersAsync(ChangeChannel), n => n == count));
+
+    /// <summary>Waits until Redis counts exactly <paramref name="count"/> connections subscribed to grace mark announcements.</summary>
+    public async Task WaitForGraceSubscribersAsync(long count)
+        => Assert.Equal(count, await Eventually.ReachAsync(() => SubscribersAsync(GraceChannel), n => n == count));
 
     public async ValueTask DisposeAsync()
     {
