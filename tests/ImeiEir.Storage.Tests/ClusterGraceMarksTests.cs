@@ -4,7 +4,6 @@ using ImeiEir.Storage.Tests.Support;
 using ImeiEir.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using StackExchange.Redis;
 
 namespace ImeiEir.Storage.Tests;
 

@@ -91,7 +91,7 @@ public sealed class RedisStoreCommitTests : IClassFixture<RedisFixture>, IAsyncL
     public async Task CommitAsync_Committed_PublishesSequenceWhileRefusedCommitPublishesNothing()
     {
         var messages = await _cluster.Raw.GetSubscriber().SubscribeAsync(_cluster.ChangeChannel);
-        await Eventually.ReachAsync(() => _cluster.SubscribersAsync(_cluster.ChangeChannel), n => n >= 1);
+        await _cluster.WaitForSubscribersAsync(1);
         var writer = await _cluster.OpenWriterAsync();
         var plan = await writer.PlanAsync(D.Bind(ImeiA, "996700111111"));
 
