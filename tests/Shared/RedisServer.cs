@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace ImeiEir.Server.Tests;
+namespace ImeiEir.Tests.Shared;
 
 /// <summary>
 /// A private, real redis-server for a test: its own loopback port and data folder, AOF on (appendfsync always, so
