@@ -65,9 +65,10 @@ LT_DLL=$ARTIFACTS/bin/ImeiEir.LoadTest/release/ImeiEir.LoadTest.dll
 lt() { dotnet "$LT_DLL" "$@"; }
 
 rm -rf "$DATA"
-mkdir -p "$PKI" "$OUT/rounds"
+mkdir -p "$PKI" "$OUT/rounds" "$OUT/lt" "$OUT/h2load"
 chmod 700 "$PKI"
-find "$OUT" -maxdepth 2 -type f \( -name '*.json' -o -name '*.md' -o -name '*.txt' \) -delete
+find "$OUT" -maxdepth 2 -type f \( -name "*.json" -o -name "*.md" -o -name "*.txt" \) -delete
+exec > >(tee "$OUT/console.txt") 2>&1 # the run's own log, kept with its results (no key or token is printed)
 
 # --- processes (each started here, stopped by its own pid on exit) ---------------------------------------------
 PIDS=()
@@ -208,8 +209,11 @@ alloc_row() {
   sleep 1.1
   a1=$(metric "${ADMIN[$node]}" dotnet_gc_heap_total_allocated_bytes_total)
   c1=$(metric "${ADMIN[$node]}" imeieir_checks_total)
-  jq --argjson a "$((a1 - a0))" --argjson c "$((c1 - c0))" \
-    '. + {nodeChecks: $c, allocatedBytesPerCheck: (if $c > 0 then ($a / $c * 10 | round / 10) else null end)}' "$out" >"$out.tmp" && mv "$out.tmp" "$out"
+  # A scrape that lacked the counter reads 0: such a window gets no figure rather than a wrong one.
+  jq --argjson a0 "$a0" --argjson a1 "$a1" --argjson c "$((c1 - c0))" \
+    '. + {nodeChecks: $c, nodeAllocatedBytes: [$a0, $a1],
+          allocatedBytesPerCheck: (if $c > 0 and $a0 > 0 and $a1 > $a0 then (($a1 - $a0) / $c * 10 | round / 10) else null end)}' \
+    "$out" >"$out.tmp" && mv "$out.tmp" "$out"
 }
 
 run_lt() { # round api spec...
@@ -219,12 +223,13 @@ run_lt() { # round api spec...
   a0=$(metric "${ADMIN[$node]}" dotnet_gc_heap_total_allocated_bytes_total)
   c0=$(metric "${ADMIN[$node]}" imeieir_checks_total)
   lt run --api "$api" --target "${URL[$node]}" --mix "$DATA/mix.jsonl" --concurrency "$CONCURRENCY" --channels 1 \
-    --warmup "$WARMUP" --duration "$DURATION" --server-pid "${PID[$node]}" --label "$name-r$r" --out "$DATA/lt/$name-r$r" --no-png "$@" \
+    --warmup "$WARMUP" --duration "$DURATION" --server-pid "${PID[$node]}" --label "$name-r$r" --out "$OUT/lt/$name-r$r" --no-png "$@" \
     | grep "calls/s" | sed 's/^/  /' || true
-  jq --arg name "$name" --argjson round "$r" --arg tool lt '{name: $name, round: $round, tool: $tool, api: .api,
+  rm -f "$OUT/lt/$name-r$r.md"
+  jq --arg name "$name" --argjson round "$r" --arg tool lt --arg load "$(cut -d' ' -f1 /proc/loadavg)" '{name: $name, round: $round, tool: $tool, api: .api,
       requestsPerSecond: .checksPerSecond, errors: .errors, statusCodes: .statusCodes, latencyUs: .latencyUs,
       serverCpuSeconds: .cpu.serverSeconds, serverUsPerRequest: .cpu.serverUsPerCheck, clientUsPerRequest: .cpu.clientUsPerCheck,
-      machineBusyCores: .cpu.machineBusyCores}' "$DATA/lt/$name-r$r.json" >"$row"
+      machineBusyCores: .cpu.machineBusyCores, loadAverage: ($load | tonumber)}' "$OUT/lt/$name-r$r.json" >"$row"
   alloc_row "$row" "$node" "$a0" "$c0"
 }
 
@@ -240,8 +245,9 @@ run_h2() { # round name node [header]
   p0=$(proc_cpu "${PID[$node]}"); m0=$(machine_busy)
   text=$(h2load "${args[@]}" -D "$secs" "${URL[$node]}$N5G" 2>&1 || true)
   p1=$(proc_cpu "${PID[$node]}"); m1=$(machine_busy)
+  printf '%s\n' "$text" >"$OUT/h2load/$name-r$r.txt"
   jq -n --arg t "$text" --arg name "$name" --argjson round "$r" --argjson cpu "$(((p1 - p0)))" --argjson busy "$((m1 - m0))" \
-    --argjson tck "$CLK_TCK" --argjson secs "$secs" '
+    --argjson tck "$CLK_TCK" --argjson secs "$secs" --arg load "$(cut -d' ' -f1 /proc/loadavg)" '
     ($t | capture("finished in (?<s>[0-9.]+)s, (?<rps>[0-9.]+) req/s")) as $f
     | ($t | capture("requests: (?<total>[0-9]+) total, [0-9]+ started, [0-9]+ done, (?<ok>[0-9]+) succeeded, (?<failed>[0-9]+) failed")) as $q
     | ($t | capture("status codes: (?<s2>[0-9]+) 2xx, (?<s3>[0-9]+) 3xx, (?<s4>[0-9]+) 4xx, (?<s5>[0-9]+) 5xx")) as $c
@@ -252,13 +258,12 @@ run_h2() { # round name node [header]
        statusCodes: {"2xx": ($c.s2 | tonumber), "4xx": ($c.s4 | tonumber), "5xx": ($c.s5 | tonumber)},
        latency: {min: $l.min, mean: $l.mean, max: $l.max},
        serverCpuSeconds: ($cpu / $tck), serverUsPerRequest: (if $ok > 0 then ($cpu / $tck * 1e6 / $ok * 100 | round / 100) else null end),
-       machineBusyCores: ($busy / $tck / $secs * 100 | round / 100)}' >"$row"
+       machineBusyCores: ($busy / $tck / $secs * 100 | round / 100), loadAverage: ($load | tonumber)}' >"$row"
   alloc_row "$row" "$node" "$a0" "$c0"
   jq -r '"  \(.name): \(.requestsPerSecond | floor) req/s, node \(.serverUsPerRequest) µs/request, errors \(.errors)"' "$row"
 }
 
 log "warm-up pass: every node, both APIs (JIT tiering before round 1)"
-mkdir -p "$DATA/lt"
 for n in noauth clear tls; do
   h2load -c "$H2_CONNECTIONS" -m "$H2_STREAMS" -t 1 -D 3 -H "authorization: Bearer $KEY" "${URL[$n]}$N5G" >/dev/null 2>&1 || true
   tls=(); [[ $n == tls ]] && tls=("${TLS_CA[@]}")
