@@ -76,7 +76,8 @@ cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   sleep 2
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  # Only our own processes: a bare `wait` would also wait for the console's tee, which waits for this shell to end.
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   [[ $KEEP_PKI == 1 ]] || rm -rf "$PKI"
 }
 trap cleanup EXIT INT TERM
