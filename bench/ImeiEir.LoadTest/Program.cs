@@ -3,19 +3,21 @@ using ImeiEir.LoadTest.Data;
 using ImeiEir.LoadTest.Load;
 using ImeiEir.LoadTest.Naive;
 using ImeiEir.LoadTest.Report;
+using ImeiEir.LoadTest.Security;
 using ImeiEir.LoadTest.Sync;
 
 // ImeiEir load-test tool: one subcommand per job; `--help` after a subcommand lists its options.
 const string Usage = """
     ImeiEir.LoadTest <command> [options]
       seed          national data set -> RegistrySync.Apply and/or a delta file; writes the request mix
-      run           closed/open-model load over Check, CheckBatch or CheckStream, with a report
+      run           closed/open-model load over Check, CheckBatch, CheckStream or N5g-eir, with a report
       naive seed    the same data set as plain Redis keys/sets (the naive design's schema)
       naive serve   the naive-design gRPC server (one Redis round trip per check)
       sync          synthetic churn deltas through Apply (sync throughput while checks run)
       propagation   ack on node A -> same answer on node B, p50/p99 over many changes
       summary       aggregate the reports of a bench/run.sh run into summary.md/json and charts
       grpc-frame    write one CheckRequest as a gRPC-framed body (5-byte prefix) for h2load
+      token         print an ES256 NRF access token (JWT) for N5g-eir load
       free-port     print a free loopback TCP port
     """;
 
@@ -45,6 +47,7 @@ if (rest.Contains("--help") || rest.Contains("-h"))
         "sync" => SyncCommand.Help,
         "propagation" => PropagationCommand.Help,
         "summary" => SummaryCommand.Help,
+        "token" => TokenCommand.Help,
         _ => Usage,
     });
     return 0;
@@ -61,6 +64,7 @@ try
         "sync" => await SyncCommand.RunAsync(a, cts.Token),
         "propagation" => await PropagationCommand.RunAsync(a, cts.Token),
         "summary" => await SummaryCommand.RunAsync(a),
+        "token" => TokenCommand.Run(a),
         "free-port" => FreePort(),
         "grpc-frame" => GrpcFrame(a),
         _ => throw new ArgumentException($"unknown command '{command}'\n{Usage}"),

@@ -19,6 +19,7 @@ internal sealed class LoadRunner
     private readonly RequestMixFile _mix;
     private readonly GrpcTarget _target;
     private readonly CheckBatchRequest[] _batches;
+    private readonly Uri[] _n5gUris;
     private long _next = -1;
     private long _inFlight;
 
@@ -28,6 +29,7 @@ internal sealed class LoadRunner
         _mix = mix;
         _target = target;
         _batches = settings.Api == Api.Batch ? BuildBatches(mix, settings.BatchSize) : [];
+        _n5gUris = settings.Api == Api.N5g ? BuildN5gUris(mix, settings.Target) : [];
     }
 
     public Measurement? Current { get; private set; }
@@ -42,12 +44,25 @@ internal sealed class LoadRunner
             {
                 for (var c = 0; c < _target.Count; c++)
                 {
-                    await _target[c].ConnectAsync(connect.Token);
+                    if (_s.Api == Api.N5g)
+                    {
+                        // One request opens the connection (its answer is not counted: it is before the start).
+                        using var first = N5gRequest(0);
+                        using var answer = await _target.Http(c).SendAsync(first, connect.Token);
+                    }
+                    else
+                    {
+                        await _target[c].ConnectAsync(connect.Token);
+                    }
                 }
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
                 throw new ArgumentException($"cannot connect to {_target.Address} within 10 s (is the node up?)");
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new ArgumentException($"cannot connect to {_target.Address}: {ex.Message}{(ex.InnerException is { } inner ? " (" + inner.Message + ")" : "")}");
             }
         }
 
@@ -60,7 +75,7 @@ internal sealed class LoadRunner
         }
 
         var end = m.MeasureEnd;
-        var tasks = new List<Task>();
+        var tasks = new List<Task> { SampleCpuAsync(m, ct) };
         if (_s.Model == Model.Closed)
         {
             var n = _s.Concurrency;
@@ -71,6 +86,7 @@ internal sealed class LoadRunner
                 {
                     Api.Check => ClosedUnaryAsync(worker, m, end, ct),
                     Api.Batch => ClosedBatchAsync(worker, m, end, ct),
+                    Api.N5g => ClosedN5gAsync(worker, m, end, ct),
                     _ => ClosedStreamAsync(worker, m, end, ct),
                 }, ct));
             }
@@ -109,6 +125,92 @@ internal sealed class LoadRunner
                 m.Failed(t0, i, 1, ex);
             }
         }
+    }
+
+    private async Task SampleCpuAsync(Measurement m, CancellationToken ct)
+    {
+        static async Task UntilAsync(long timestamp, CancellationToken ct)
+        {
+            while (Stopwatch.GetTimestamp() < timestamp)
+            {
+                var ms = (timestamp - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
+                await Task.Delay((int)Math.Clamp(ms, 1, 100), ct);
+            }
+        }
+
+        await UntilAsync(m.MeasureStart, ct);
+        m.CpuStart = CpuSample.Take(_s.ServerPid);
+        await UntilAsync(m.MeasureEnd, ct);
+        m.CpuEnd = CpuSample.Take(_s.ServerPid);
+    }
+
+    private HttpRequestMessage N5gRequest(int i)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, _n5gUris[i])
+        {
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        if (_target.Authorization is { } authorization)
+        {
+            request.Headers.TryAddWithoutValidation("authorization", authorization);
+        }
+
+        return request;
+    }
+
+    private async Task ClosedN5gAsync(int worker, Measurement m, long end, CancellationToken ct)
+    {
+        var http = _target.Http(worker);
+        var body = new byte[4096];
+        while (true)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            if (t0 >= end)
+            {
+                return;
+            }
+
+            var i = NextIndex();
+            try
+            {
+                using var request = N5gRequest(i);
+                using var response = await http.SendAsync(request, ct);
+                await using var stream = await response.Content.ReadAsStreamAsync(ct);
+                var n = 0;
+                int read;
+                while (n < body.Length && (read = await stream.ReadAsync(body.AsMemory(n), ct)) > 0)
+                {
+                    n += read;
+                }
+
+                m.AnsweredHttp(t0, i, (int)response.StatusCode, body.AsSpan(0, n));
+            }
+            catch (HttpRequestException ex)
+            {
+                m.FailedHttp(t0, ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The mix as N5g-eir queries: <c>pei</c> from the IMEI (the mix's bare and <c>imei-</c>/<c>imeisv-</c> forms are all
+    /// accepted there), <c>supi</c> from the IMSI, <c>gpsi</c> from the MSISDN, each percent-encoded.
+    /// </summary>
+    private static Uri[] BuildN5gUris(RequestMixFile mix, string target)
+    {
+        var root = target.TrimEnd('/') + "/n5g-eir-eic/v1/equipment-status?pei=";
+        var uris = new Uri[mix.Length];
+        for (var i = 0; i < mix.Length; i++)
+        {
+            var q = mix.Requests[i];
+            var text = root + Uri.EscapeDataString(q.Imei)
+                + (q.Imsi.Length > 0 ? "&supi=" + Uri.EscapeDataString(q.Imsi) : "")
+                + (q.Msisdn.Length > 0 ? "&gpsi=" + Uri.EscapeDataString(q.Msisdn) : "");
+            uris[i] = new Uri(text);
+        }
+
+        return uris;
     }
 
     private async Task ClosedBatchAsync(int worker, Measurement m, long end, CancellationToken ct)

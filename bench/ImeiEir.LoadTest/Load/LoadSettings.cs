@@ -7,6 +7,9 @@ internal enum Api
     Check,
     Batch,
     Stream,
+
+    /// <summary>N5g-eir GetEquipmentStatus (HTTP/2 GET, TS 29.511) built from the same mix.</summary>
+    N5g,
 }
 
 internal enum Model
@@ -21,10 +24,11 @@ internal sealed record LoadSettings
     public const string Help = """
         run: drive EquipmentCheck and report percentiles, throughput, errors and wrong answers.
           --target URL           node (e.g. http://127.0.0.1:5080)
-          --key KEY              API key (authorization: Bearer), role check
+          --key KEY              authorization: Bearer KEY on every call: an API key (role check), or with
+                                 --api n5g an NRF access token (a JWT) as well
           --mix PATH             request-mix file written by seed (expected answers)
           --mix-limit N          use the first N requests of the mix (default all)
-          --api check|batch|stream                     (default check)
+          --api check|batch|stream|n5g                 (default check; n5g: N5g-eir GET, closed model only)
           --model closed|open    closed: N callers back to back (peak); open: fixed arrival rate (default closed)
           --concurrency N        closed: callers (check/batch) or streams (stream) (default 64; stream 4)
           --rate R               open: checks per second (batch: R / batch-size calls per second)
@@ -42,11 +46,17 @@ internal sealed record LoadSettings
           --label NAME           name in reports (default api-model)
           --out PATH             write PATH.json, PATH.md and PATH.png
           --no-png               skip the chart
-        """;
+          --server-pid PID       also report the CPU that process (the node, on this machine) used in the window,
+                                 per check, beside this tool's own and the whole machine's (Linux /proc)
+        """ + "\n" + ClientTls.Help;
 
     public required string Target { get; init; }
 
     public string Key { get; init; } = "";
+
+    public ClientTls Tls { get; init; } = ClientTls.None;
+
+    public int ServerPid { get; init; }
 
     public required string MixPath { get; init; }
 
@@ -92,6 +102,8 @@ internal sealed record LoadSettings
         {
             Target = a.Required("target"),
             Key = a.Get("key", ""),
+            Tls = ClientTls.Read(a),
+            ServerPid = a.Int("server-pid", 0),
             MixPath = a.Required("mix"),
             MixLimit = a.Int("mix-limit", int.MaxValue),
             Api = api,
@@ -114,6 +126,11 @@ internal sealed record LoadSettings
         if (model == Model.Open && s.Rate <= 0)
         {
             throw new ArgumentException("--model open needs --rate (checks per second)");
+        }
+
+        if (api == Api.N5g && model != Model.Closed)
+        {
+            throw new ArgumentException("--api n5g runs the closed model only");
         }
 
         if (s.BatchSize is < 1 or > 10_000)

@@ -59,6 +59,11 @@ internal sealed class Measurement
 
     public IReadOnlyList<string> MismatchSamples => [.. _samples];
 
+    /// <summary>CPU at the start and the end of the measured window (null: not sampled).</summary>
+    public CpuSample? CpuStart { get; set; }
+
+    public CpuSample? CpuEnd { get; set; }
+
     public IReadOnlyList<long> CategoryChecks => _categoryChecks;
 
     /// <summary>Checks completed per second since the start (warm-up included), for the chart.</summary>
@@ -139,6 +144,97 @@ internal sealed class Measurement
         {
             Verify((firstIndex + j) % _mix.Length, response.Responses[j]);
         }
+    }
+
+    /// <summary>
+    /// An N5g-eir answer: HTTP status in the gRPC code that means the same (200 OK, 400 INVALID_ARGUMENT, 401
+    /// UNAUTHENTICATED, 403 PERMISSION_DENIED, 404 NOT_FOUND, 503 UNAVAILABLE, else UNKNOWN); a 200's
+    /// <c>{"status":…}</c> is compared with the mix's equipment status, a 400 is what a malformed request expects.
+    /// </summary>
+    public void AnsweredHttp(long startedAt, int index, int httpStatus, ReadOnlySpan<byte> body)
+    {
+        var end = Stopwatch.GetTimestamp();
+        Tick(end, 1);
+        if (!InWindow(startedAt))
+        {
+            return;
+        }
+
+        Latency.RecordValue(Math.Max(1, end - startedAt));
+        Interlocked.Increment(ref _ops);
+        Interlocked.Increment(ref _checks);
+        var code = httpStatus switch
+        {
+            200 => StatusCode.OK,
+            400 => StatusCode.InvalidArgument,
+            401 => StatusCode.Unauthenticated,
+            403 => StatusCode.PermissionDenied,
+            404 => StatusCode.NotFound,
+            503 => StatusCode.Unavailable,
+            _ => StatusCode.Unknown,
+        };
+        Interlocked.Increment(ref _status[(int)code]);
+        var e = _mix.Expected[index];
+        Interlocked.Increment(ref _categoryChecks[e.Category]);
+        if (!_verify)
+        {
+            return;
+        }
+
+        if (code == StatusCode.InvalidArgument && e.IsInvalid)
+        {
+            Interlocked.Increment(ref _expectedInvalid);
+            return;
+        }
+
+        if (code == StatusCode.OK)
+        {
+            var status = N5gStatusOf(body);
+            if (!e.IsInvalid && status == e.Status)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _mismatches);
+            Sample($"request {index} ({RequestMixFile.Categories[e.Category]} {Show(index)}): expected {e.Describe()}, got 200 {status}");
+            return;
+        }
+
+        Sample($"request {index} ({RequestMixFile.Categories[e.Category]} {Show(index)}): HTTP {httpStatus} {System.Text.Encoding.UTF8.GetString(body[..Math.Min(body.Length, 300)])}");
+    }
+
+    /// <summary>An N5g-eir request that got no HTTP answer.</summary>
+    public void FailedHttp(long startedAt, Exception ex)
+    {
+        var end = Stopwatch.GetTimestamp();
+        Tick(end, 1);
+        if (!InWindow(startedAt))
+        {
+            return;
+        }
+
+        Latency.RecordValue(Math.Max(1, end - startedAt));
+        Interlocked.Increment(ref _ops);
+        Interlocked.Increment(ref _checks);
+        Interlocked.Increment(ref _status[(int)StatusCode.Unavailable]);
+        Sample($"no answer: {ex.Message}");
+    }
+
+    private static EquipmentStatus N5gStatusOf(ReadOnlySpan<byte> body)
+    {
+        // {"status":"WHITELISTED"} (EirResponseData): the value after "status":".
+        ReadOnlySpan<byte> key = "\"status\":\""u8;
+        var at = body.IndexOf(key);
+        if (at < 0)
+        {
+            return EquipmentStatus.Unspecified;
+        }
+
+        var value = body[(at + key.Length)..];
+        return value.StartsWith("WHITELISTED"u8) ? EquipmentStatus.Whitelisted
+            : value.StartsWith("BLACKLISTED"u8) ? EquipmentStatus.Blacklisted
+            : value.StartsWith("GREYLISTED"u8) ? EquipmentStatus.Greylisted
+            : EquipmentStatus.Unspecified;
     }
 
     /// <summary>A call failed with a status; INVALID_ARGUMENT naming the field of a malformed request is the expected answer.</summary>

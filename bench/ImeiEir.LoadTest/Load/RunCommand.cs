@@ -14,7 +14,7 @@ internal static class RunCommand
         var s = LoadSettings.Read(a);
         a.EnsureAllRead();
         var mix = RequestMixFile.Read(s.MixPath, s.MixLimit);
-        using var target = new GrpcTarget(s.Target, s.Channels, s.Key);
+        using var target = new GrpcTarget(s.Target, s.Channels, s.Key, s.Tls);
         var runner = new LoadRunner(s, mix, target);
         var startedAt = DateTimeOffset.UtcNow;
         var shape = s.Model == Model.Closed

@@ -77,6 +77,9 @@ internal sealed record RunReport
 
     public required IReadOnlyList<SpectrumPoint> Spectrum { get; init; }
 
+    /// <summary>CPU in the measured window: the node's (<c>--server-pid</c>), this tool's, the machine's; null when not sampled.</summary>
+    public CpuSummary? Cpu { get; init; }
+
     public static JsonSerializerOptions Json { get; } = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public static RunReport From(LoadSettings s, Measurement m, DateTimeOffset startedAt)
@@ -144,12 +147,15 @@ internal sealed record RunReport
             ErrorSamples = m.MismatchSamples,
             ChecksPerSecondTimeline = m.Timeline.Take((int)Math.Ceiling(s.Warmup.TotalSeconds + seconds) + 1).ToArray(),
             Spectrum = spectrum,
+            Cpu = CpuSummary.From(m.CpuStart, m.CpuEnd, m.Checks, seconds, s.ServerPid > 0),
         };
     }
 
     public string OneLine() => string.Create(CultureInfo.InvariantCulture,
         $"{Label}: {ChecksPerSecond:N0} checks/s ({CallsPerSecond:N0} calls/s); latency p50 {Fmt(LatencyUs.P50)}, p90 {Fmt(LatencyUs.P90)}, p99 {Fmt(LatencyUs.P99)}, p99.9 {Fmt(LatencyUs.P999)}, max {Fmt(LatencyUs.Max)}; " +
-        $"errors {Errors:N0} ({UnexpectedStatuses:N0} unexpected statuses, {Mismatches:N0} wrong answers), expected INVALID_ARGUMENT {ExpectedInvalidArgument:N0}");
+        $"errors {Errors:N0} ({UnexpectedStatuses:N0} unexpected statuses, {Mismatches:N0} wrong answers), expected INVALID_ARGUMENT {ExpectedInvalidArgument:N0}") +
+        (Cpu is null ? "" : string.Create(CultureInfo.InvariantCulture,
+            $"; CPU per check: node {Cpu.ServerUsPerCheck:0.0} µs, this tool {Cpu.ClientUsPerCheck:0.0} µs, machine {Cpu.MachineUsPerCheck:0.0} µs ({Cpu.MachineBusyCores:0.00} cores busy)"));
 
     /// <summary>Microseconds as "812 µs" or "1.24 ms".</summary>
     public static string Fmt(double us) => us >= 1000
@@ -178,6 +184,12 @@ internal sealed record RunReport
             (ExpectedInvalidArgument > 0 ? $" (of which INVALID_ARGUMENT expected for malformed requests: {ExpectedInvalidArgument:N0})" : ""));
         sb.AppendLine();
         sb.AppendLine("Checks by category: " + string.Join(", ", ChecksByCategory.Select(kv => $"{kv.Key} {kv.Value:N0}")));
+        if (Cpu is not null)
+        {
+            sb.AppendLine();
+            sb.AppendLine(ic, $"CPU in the window: node {Cpu.ServerSeconds:0.00} s ({Cpu.ServerUsPerCheck:0.0} µs per check), this tool {Cpu.ClientSeconds:0.00} s ({Cpu.ClientUsPerCheck:0.0} µs), machine {Cpu.MachineSeconds:0.00} s ({Cpu.MachineBusyCores:0.00} cores busy)");
+        }
+
         if (ErrorSamples.Count > 0)
         {
             sb.AppendLine();
