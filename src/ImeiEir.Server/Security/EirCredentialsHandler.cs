@@ -14,7 +14,6 @@ namespace ImeiEir.Server.Security;
 /// </summary>
 internal sealed class EirCredentialsHandler : AuthenticationHandler<AuthenticationSchemeOptions>
 {
-    public const string SchemeName = "EirCredentials";
 
     /// <summary>Authentication type of the principal a trusted network gets.</summary>
     public const string TrustedNetwork = "trusted-network";

@@ -30,10 +30,12 @@ internal sealed class NrfTokenSetup : IConfigureNamedOptions<JwtBearerOptions>
     private readonly AuthOptions _auth;
     private readonly string? _nfInstanceId;
     private readonly Dictionary<string, WatchedFile<SecurityKey>> _keys = new(StringComparer.Ordinal);
+    private readonly TokenCache _cache;
 
     public NrfTokenSetup(IOptions<AuthOptions> auth, IConfiguration config, TimeProvider time, ILogger<NrfTokenSetup> log)
     {
         _auth = auth.Value;
+        _cache = new TokenCache(time);
         _nfInstanceId = config["Nrf:NfInstanceId"];
         foreach (var issuer in _auth.Oauth2.Issuers)
         {
@@ -94,6 +96,18 @@ internal sealed class NrfTokenSetup : IConfigureNamedOptions<JwtBearerOptions>
         };
         options.Events = new JwtBearerEvents
         {
+            OnMessageReceived = context =>
+            {
+                // A token verified before, not expired, whose issuer's key has not been replaced: no second verify.
+                var token = EndpointCredentials.BearerOf(context.Request.Headers.Authorization.ToString()).ToString();
+                if (token.Length > 0 && _cache.TryGet(token, CurrentKey, out var principal))
+                {
+                    context.Principal = principal;
+                    context.Success();
+                }
+
+                return Task.CompletedTask;
+            },
             OnTokenValidated = context =>
             {
                 if (context.Principal?.Identity is ClaimsIdentity identity && HasScope(identity.FindFirst("scope")?.Value))
@@ -101,10 +115,20 @@ internal sealed class NrfTokenSetup : IConfigureNamedOptions<JwtBearerOptions>
                     identity.AddClaim(new Claim(ClaimTypes.Role, Roles.Check));
                 }
 
+                if (context.Principal is { } validated && context.SecurityToken is JsonWebToken jwt && CurrentKey(jwt.Issuer) is { } key)
+                {
+                    _cache.Add(jwt.EncodedToken, validated, jwt.ValidTo, jwt.Issuer, key);
+                }
+
                 return Task.CompletedTask;
             },
         };
     }
+
+    /// <summary>Tokens validated and still usable (diagnostics and tests).</summary>
+    internal int CachedTokens => _cache.Count;
+
+    private SecurityKey? CurrentKey(string issuer) => _keys.TryGetValue(issuer, out var file) ? file.Current : null;
 
     /// <summary>Whether a space-separated scope list holds <see cref="Scope"/> (TS 29.510: service names, space separated).</summary>
     public static bool HasScope(string? scope)

@@ -11,12 +11,13 @@ namespace ImeiEir.Server.Security;
 /// Wires security into the host: TLS defaults for Kestrel's endpoints, the authentication schemes (the node's own
 /// credentials, NRF tokens) behind one selector, one authorization policy per role, and how refusals are answered.
 /// Flow per API request: routing picks the endpoint → the authorization middleware runs its role's policy → the
-/// selector sends a JWT on a token-taking endpoint to <see cref="NrfTokenSetup.SchemeName"/>, anything else to
-/// <see cref="EirCredentialsHandler"/> → <see cref="RefusalWriter"/> answers 401/403 in gRPC or HTTP form.
+/// <see cref="EirCredentialsHandler"/> judges the request, forwarding a JWT on a token-taking endpoint to
+/// <see cref="NrfTokenSetup.SchemeName"/> (validated tokens are remembered until they expire: <see cref="TokenCache"/>)
+/// → <see cref="RefusalWriter"/> answers 401/403 in gRPC or HTTP form.
 /// </summary>
 public static class SecurityServiceCollectionExtensions
 {
-    /// <summary>The default scheme: a selector between the node's credentials and NRF tokens.</summary>
+    /// <summary>The scheme every role policy names: the node's credentials, forwarding NRF tokens to JwtBearer.</summary>
     public const string SchemeName = "Eir";
 
     public static WebApplicationBuilder AddEirSecurity(this WebApplicationBuilder builder)
@@ -34,10 +35,11 @@ public static class SecurityServiceCollectionExtensions
         // No default scheme on purpose: the host's implicit authentication middleware runs before routing, where the
         // selector cannot see the endpoint, and would authenticate admin probes too. Each role's policy names the
         // scheme instead, so a request is authenticated once, by the authorization middleware, after routing.
+        // The node's credential handler forwards a JWT on a token-taking endpoint to JwtBearer itself (one handler per
+        // request; a policy scheme in front would cost a second authentication pass on every check).
         services.AddAuthentication()
-            .AddPolicyScheme(SchemeName, SchemeName, o => o.ForwardDefaultSelector = context =>
-                EndpointCredentials.CarriesNrfToken(context) ? NrfTokenSetup.SchemeName : EirCredentialsHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, EirCredentialsHandler>(EirCredentialsHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, EirCredentialsHandler>(SchemeName, o => o.ForwardDefaultSelector = context =>
+                EndpointCredentials.CarriesNrfToken(context) ? NrfTokenSetup.SchemeName : null)
             .AddJwtBearer(NrfTokenSetup.SchemeName, _ => { });
         services.AddAuthorization(o =>
         {

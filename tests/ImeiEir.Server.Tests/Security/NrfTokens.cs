@@ -88,6 +88,9 @@ public sealed class NrfTokens : IDisposable
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
     }
 
+    /// <summary>Writes the stranger's public key (what an NRF's rotated key looks like to the node).</summary>
+    public void WriteStrangerKeyTo(string path) => File.WriteAllText(path, _stranger.ExportSubjectPublicKeyInfoPem());
+
     /// <summary>An unsigned token (<c>alg: none</c>) with otherwise valid claims.</summary>
     public static string Unsigned()
     {

@@ -110,6 +110,55 @@ public sealed class SecuritySettingsTests : RedisTest
         Assert.Contains("Kestrel:Endpoints:Grpc:ClientCertificateMode asks for client certificates but Auth:ClientCertificates:CaPath is empty", ex.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task NrfToken_SigningKeyFileReplaced_TokensOfTheOldKeyRefusedNewOnesAccepted()
+    {
+        using var pki = new TestPki();
+        using var tokens = new NrfTokens(pki);
+        await using var node = await TestNode.StartAsync(Redis.Configuration, tokens.Settings(), tls: pki.IssueLoopbackServer(), trustCa: pki.Ca);
+        var path = N5gEirCaller.Path + "?pei=imei-" + Ids.Imei15(Ids.Registered14);
+        var old = tokens.Create();
+
+        var first = await TlsClients.GetAsync(node.GrpcPort, path, pki.Ca, bearer: old);
+        var again = await TlsClients.GetAsync(node.GrpcPort, path, pki.Ca, bearer: old); // verified once, then remembered
+        File.Move(WriteTemp(tokens), tokens.EsKeyPath, overwrite: true); // the NRF rotated its key
+        var afterRotation = await Eventually.ReachAsync(() => TlsClients.GetAsync(node.GrpcPort, path, pki.Ca, bearer: old), r => r.Status == 401);
+        var signedWithNewKey = await TlsClients.GetAsync(node.GrpcPort, path, pki.Ca, bearer: tokens.Create(NrfTokens.Signer.Stranger));
+
+        Assert.Equal((200, 200), (first.Status, again.Status));
+        Assert.Equal(401, afterRotation.Status);
+        Assert.Equal(200, signedWithNewKey.Status);
+    }
+
+    private static string WriteTemp(NrfTokens tokens)
+    {
+        var path = Path.GetTempFileName();
+        tokens.WriteStrangerKeyTo(path);
+        return path;
+    }
+
+    [Fact]
+    public void TokenCache_Entry_UsableUntilExpiryAndWhileItsKeyIsCurrent()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var cache = new TokenCache(time);
+        var key = new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(new byte[32]);
+        var other = new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(new byte[32]);
+        var principal = new System.Security.Claims.ClaimsPrincipal();
+        cache.Add("t", principal, time.GetUtcNow().UtcDateTime.AddMinutes(1), "nrf", key);
+
+        var hit = cache.TryGet("t", _ => key, out var p1);
+        var otherKey = cache.TryGet("t", _ => other, out _);
+        cache.Add("t", principal, time.GetUtcNow().UtcDateTime.AddMinutes(1), "nrf", key);
+        time.Advance(TimeSpan.FromMinutes(1));
+        var expired = cache.TryGet("t", _ => key, out _);
+
+        Assert.True(hit);
+        Assert.Same(principal, p1);
+        Assert.False(otherKey);
+        Assert.False(expired);
+    }
+
     [Theory]
     [InlineData("10.1.2.3", true)]
     [InlineData("::ffff:10.1.2.3", true)] // a dual-stack listener's view of an IPv4 peer
