@@ -14,7 +14,8 @@ public sealed class CliImportTests : NodeTest
         Directory.Delete(_dir, true);
     }
 
-    private Importer NewImporter(StringWriter output) => new(Node.Sync, TestNode.Auth(TestNode.SyncKey), output);
+    private Importer NewImporter(StringWriter output, StringWriter? errors = null)
+        => new(Node.Sync, TestNode.Auth(TestNode.SyncKey), EirConsole.Plain(output, errors ?? new StringWriter()));
 
     private string WriteCsv(int devices)
     {
@@ -77,13 +78,13 @@ public sealed class CliImportTests : NodeTest
     {
         var path = Path.Combine(_dir, "bad.csv");
         File.WriteAllLines(path, ["register,DEV-1,35401011000001", "frobnicate,1,2", "bind,35401011000001", "stolen,35401011000001,CASE-1"]);
-        var output = new StringWriter();
+        var errors = new StringWriter();
 
-        var code = await NewImporter(output).RunAsync(path, 10, CancellationToken.None);
+        var code = await NewImporter(new StringWriter(), errors).RunAsync(path, 10, CancellationToken.None);
 
         Assert.Equal(2, code);
-        Assert.Contains("bad.csv:2", output.ToString(), StringComparison.Ordinal);
-        Assert.Contains("bad.csv:3", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("bad.csv:2", errors.ToString(), StringComparison.Ordinal);
+        Assert.Contains("bad.csv:3", errors.ToString(), StringComparison.Ordinal);
         Assert.Equal(0UL, (await Node.SyncStateAsync()).Sequence);
     }
 
@@ -96,12 +97,12 @@ public sealed class CliImportTests : NodeTest
             """{"registerDevice":{"deviceId":"DEV-1","imeis":["35401011000001"]}}""",
             """{"bind":{"imei":"35401011000002","msisdn":"12"}}""",
         ]);
-        var output = new StringWriter();
+        var errors = new StringWriter();
 
-        var code = await NewImporter(output).RunAsync(path, 10, CancellationToken.None);
+        var code = await NewImporter(new StringWriter(), errors).RunAsync(path, 10, CancellationToken.None);
 
         Assert.Equal(2, code);
-        Assert.Contains("line 2: bind.msisdn", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("line 2: bind.msisdn", errors.ToString(), StringComparison.Ordinal);
         Assert.Equal(0UL, (await Node.SyncStateAsync()).RegisteredImeis);
     }
 }
