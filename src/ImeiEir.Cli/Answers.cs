@@ -43,7 +43,8 @@ internal static class Answers
         var bound = d.BoundNumbers.ToString(CultureInfo.InvariantCulture);
         if (d.BoundNumbersMasked.Count > 0)
         {
-            bound += ": " + string.Join(", ", d.BoundNumbersMasked);
+            // The node lists at most 10.
+            bound += (d.BoundNumbersMasked.Count < d.BoundNumbers ? $" ({d.BoundNumbersMasked.Count} shown): " : ": ") + string.Join(", ", d.BoundNumbersMasked);
         }
 
         console.Ansi.Write(Fields(

@@ -60,7 +60,7 @@ internal sealed class Importer(RegistrySync.RegistrySyncClient client, Metadata 
         }
         catch (Exception ex) when (ct.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
         {
-            await console.Error.WriteLineAsync($"interrupted after batch {run.Next} of {batches.Length}; run the same import again to resume (state: {statePath})");
+            await console.Error.WriteLineAsync($"interrupted: {run.Next} of {batches.Length} batches applied; run the same import again to resume (state: {statePath})");
             return ExitCodes.Interrupted;
         }
 
