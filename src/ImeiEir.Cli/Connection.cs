@@ -179,8 +179,9 @@ internal sealed class Connection
             // Without --cert-key the key is looked for in the certificate file itself.
             leaf = X509Certificate2.CreateFromPemFile(cert.Value, key?.Value);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
+            // ArgumentException: a key that is not the certificate's.
             throw new UsageException(key is null
                 ? $"{cert.Source}: '{cert.Value}' holds no private key; give it with --cert-key (or EIR_CERT_KEY) ({ex.Message})"
                 : $"{key.Source}: '{key.Value}' is not an unencrypted PEM private key of the certificate in '{cert.Value}' ({ex.Message})");

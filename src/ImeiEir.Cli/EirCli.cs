@@ -221,6 +221,14 @@ internal static class EirCli
         }
     }
 
+    /// <summary>
+    /// The call never reached the node: UNAVAILABLE (refused, timed out), or the HTTP request could not start at all,
+    /// which Grpc.Net.Client reports as INTERNAL (a TLS handshake that failed: untrusted server, refused client
+    /// certificate).
+    /// </summary>
+    private static bool Unreached(RpcException ex)
+        => ex.StatusCode == StatusCode.Unavailable || (ex.StatusCode == StatusCode.Internal && ex.Status.DebugException is HttpRequestException);
+
     /// <summary>Runs a command's action and turns its failures into exit codes and one line on standard error.</summary>
     private static void SetAction(Command command, EirConsole console, Func<ParseResult, CancellationToken, Task<int>> action)
         => command.SetAction(async (parse, ct) =>
@@ -242,9 +250,11 @@ internal static class EirCli
             catch (RpcException ex)
             {
                 // UNAVAILABLE's detail is generic ("Error connecting to subchannel."); the cause (refused, TLS) is below it.
-                var cause = ex.Status.DebugException is { } debug ? $" ({debug.GetBaseException().Message})" : "";
-                await console.Error.WriteLineAsync($"{ex.StatusCode}: {ex.Status.Detail}{cause}");
-                return ex.StatusCode == StatusCode.Unavailable ? ExitCodes.Unavailable : ExitCodes.Failed;
+                var cause = ex.Status.DebugException?.GetBaseException().Message;
+                await console.Error.WriteLineAsync(cause is null || ex.Status.Detail.Contains(cause, StringComparison.Ordinal)
+                    ? $"{ex.StatusCode}: {ex.Status.Detail}"
+                    : $"{ex.StatusCode}: {ex.Status.Detail} ({cause})");
+                return Unreached(ex) ? ExitCodes.Unavailable : ExitCodes.Failed;
             }
         });
 }

@@ -23,7 +23,10 @@ internal static class ExitCodes
     /// </summary>
     public const int Usage = 2;
 
-    /// <summary>The node could not be reached (gRPC UNAVAILABLE: refused, timed out, TLS handshake failed).</summary>
+    /// <summary>
+    /// The node could not be reached: gRPC UNAVAILABLE (refused, timed out), or no TLS connection (the server's
+    /// certificate is not trusted, or the server refused ours).
+    /// </summary>
     public const int Unavailable = 3;
 
     /// <summary>Interrupted (Ctrl+C); an <c>import</c> run again resumes where it stopped.</summary>
