@@ -242,6 +242,12 @@ internal static class EirCli
                 await console.Error.WriteLineAsync($"eir: {ex.Message}");
                 return ExitCodes.Usage;
             }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A delta file that cannot be read, a state file that cannot be written: the message names it.
+                await console.Error.WriteLineAsync($"eir: {ex.Message}");
+                return ExitCodes.Usage;
+            }
             catch (Exception ex) when (ct.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
             {
                 await console.Error.WriteLineAsync("eir: interrupted");

@@ -299,7 +299,7 @@ public sealed class CliCommandTests : NodeTest
     {
         var path = DeltaFile(25);
         var fileId = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)))[..16];
-        File.WriteAllText(path + ".import-state", $"{fileId} 1 10");
+        File.WriteAllText(path + ".import-state", $"{fileId} 1 10 0123456789abcdef0123456789abcdef");
 
         var run = await EirAsync(TestNode.SyncKey, "import", path, "--batch-size", "5");
 
