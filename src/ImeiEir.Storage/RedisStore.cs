@@ -179,7 +179,7 @@ public sealed partial class RedisStore : IAsyncDisposable
         _mux = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
     }
 
-    // A refused certificate, a wrong password or a missing ACL right shows here, not only as "no connection" later.
+    // A refused certificate or a wrong password shows here with its cause, not only as "no connection" later.
     private void OnConnectionAttempt(object? sender, ConnectionAttemptCompletedEventArgs e)
     {
         if (e.IsSuccess)

@@ -54,6 +54,20 @@ public sealed class RedisTlsTests : IDisposable
         await RefusedAsync(redis.Configuration + ",ssl=true", new() { ["Redis:CaPath"] = _pki.CaPath }, "failed at Tls (AuthenticationFailure): AuthenticationException: The remote certificate is invalid: RemoteCertificateNameMismatch");
     }
 
+    [Theory]
+    [InlineData("client-usage", "NotValidForUsage")]
+    [InlineData("expired", "NotTimeValid")]
+    public async Task Ssl_ServerCertificateWrongUsageOrExpired_NotReadyAndLogged(string which, string chainStatus)
+    {
+        IPAddress[] loopback = [IPAddress.Loopback];
+        var certificate = which == "expired"
+            ? _pki.IssueLoopbackServer("redis", notBefore: DateTimeOffset.UtcNow.AddDays(-30), notAfter: DateTimeOffset.UtcNow.AddDays(-1))
+            : _pki.Issue("redis", "localhost", CertificateUsage.Client, dnsNames: ["localhost"], ipAddresses: loopback);
+        await using var redis = await StartRedisAsync(certificate);
+
+        await RefusedAsync(redis.Configuration + ",ssl=true", new() { ["Redis:CaPath"] = _pki.CaPath }, chainStatus);
+    }
+
     [Fact]
     public async Task TlsAuthClientsYes_WithClientCertificate_NodeSyncs()
     {
