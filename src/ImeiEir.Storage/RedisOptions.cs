@@ -3,8 +3,29 @@ namespace ImeiEir.Storage;
 /// <summary>The durable store (configuration section <c>Redis</c>).</summary>
 public sealed class RedisOptions
 {
-    /// <summary>StackExchange.Redis configuration string. Default <c>127.0.0.1:6379</c>.</summary>
+    /// <summary>
+    /// StackExchange.Redis configuration string. Default <c>127.0.0.1:6379</c>. TLS: <c>ssl=true</c> (with
+    /// <see cref="CaPath"/> for a private CA); an ACL user: <c>user=</c> with <see cref="PasswordFile"/> (or
+    /// <c>password=</c>, which then sits in the environment or a config file). Logged with the password masked.
+    /// </summary>
     public string Configuration { get; set; } = "127.0.0.1:6379";
+
+    /// <summary>
+    /// A file whose content (without its trailing newline) is the Redis password, so the secret stays out of the
+    /// environment and config files; it overrides <c>password=</c> in <see cref="Configuration"/>. Read when the node
+    /// connects (a changed password takes effect at the next start). Default empty: none.
+    /// </summary>
+    public string PasswordFile { get; set; } = "";
+
+    /// <summary>
+    /// PEM bundle of the CA certificate(s) the Redis server's certificate must chain to; set, it is the only trust
+    /// (the system store is not consulted). Needs <c>ssl=true</c>. Read at every TLS handshake, so a replaced bundle
+    /// applies from the next connection. Default empty: the system store.
+    /// </summary>
+    public string CaPath { get; set; } = "";
+
+    /// <summary>The node's client certificate for Redis <c>tls-auth-clients yes|optional</c>. Default: none.</summary>
+    public RedisClientCertificateOptions ClientCertificate { get; set; } = new();
 
     /// <summary>Prefix of every key, so several clusters may share one Redis. Default <c>eir</c>.</summary>
     public string KeyPrefix { get; set; } = "eir";
@@ -42,6 +63,10 @@ public sealed class RedisOptions
         {
             throw new ArgumentException("Redis:Configuration is empty.");
         }
+
+        // Every file setting is read once here, so a wrong path stops the start with the setting named; the connection
+        // reads them again (RedisConnection).
+        RedisConnection.Validate(this);
 
         if (string.IsNullOrWhiteSpace(KeyPrefix) || KeyPrefix.Contains('{') || KeyPrefix.Contains('}'))
         {
@@ -88,4 +113,14 @@ public sealed class RedisOptions
             throw new ArgumentOutOfRangeException(nameof(FollowPollInterval), "Redis:FollowPollInterval must be positive.");
         }
     }
+}
+
+/// <summary>The client certificate of <see cref="RedisOptions.ClientCertificate"/> (<c>Redis:ClientCertificate</c>).</summary>
+public sealed class RedisClientCertificateOptions
+{
+    /// <summary>PEM certificate (leaf first, then any intermediates). Default empty: no client certificate.</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>Its unencrypted PEM private key; empty when the key is in <see cref="Path"/>. Default empty.</summary>
+    public string KeyPath { get; set; } = "";
 }

@@ -6,6 +6,8 @@ using System.Text;
 using ImeiEir.Core.Index;
 using ImeiEir.Core.Policy;
 using ImeiEir.Core.Registry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 
 namespace ImeiEir.Storage;
@@ -47,7 +49,7 @@ public readonly record struct StoreHead(string? Epoch, long Sequence);
 /// the index (devices, stolen case references, grace marks, batch ids). Every commit is one Lua script, so a
 /// batch is in Redis entirely or not at all.
 /// </summary>
-public sealed class RedisStore : IAsyncDisposable
+public sealed partial class RedisStore : IAsyncDisposable
 {
     private const int ChunkBytes = 4 << 20;
     // 65 536 buckets: up to ~60 M devices keep every bucket within hash-max-listpack-entries 1024 (deploy/redis).
@@ -123,11 +125,13 @@ public sealed class RedisStore : IAsyncDisposable
     private readonly RedisOptions _options;
     private readonly string _p;
     private readonly RedisKey?[] _deviceKeys = new RedisKey?[DeviceBuckets];
+    private readonly ILogger _log;
     private ConnectionMultiplexer? _mux;
 
-    public RedisStore(RedisOptions options)
+    public RedisStore(RedisOptions options, ILogger<RedisStore>? log = null)
     {
         _options = options;
+        _log = log ?? (ILogger)NullLogger.Instance;
         _p = options.KeyPrefix;
         ChangeChannel = RedisChannel.Literal(_p + ":events");
         GraceChannel = RedisChannel.Literal(_p + ":grace-events");
@@ -145,7 +149,10 @@ public sealed class RedisStore : IAsyncDisposable
 
     public ISubscriber Subscriber => Mux.GetSubscriber();
 
-    /// <summary>Connects (retrying in the background if Redis is not there yet).</summary>
+    /// <summary>
+    /// Connects (retrying in the background if Redis is not there yet). The password, TLS trust and client certificate
+    /// come from <see cref="RedisConnection"/>; every failed connection attempt is logged with its cause.
+    /// </summary>
     public async Task ConnectAsync()
     {
         if (_mux is not null)
@@ -153,7 +160,7 @@ public sealed class RedisStore : IAsyncDisposable
             return;
         }
 
-        var config = ConfigurationOptions.Parse(_options.Configuration);
+        var config = RedisConnection.Build(_options);
         config.AbortOnConnectFail = false;
         // Exception texts without the command's key and server counters: keys carry identifiers (IMEI, MSISDN).
         config.IncludeDetailInExceptions = false;
@@ -167,7 +174,23 @@ public sealed class RedisStore : IAsyncDisposable
         // While Redis is away, fail writes at once (the caller answers UNAVAILABLE and the client retries) rather
         // than holding them in a backlog until the timeout; checks never touch Redis.
         config.BacklogPolicy = BacklogPolicy.FailFast;
+        config.ConnectionAttemptCompleted += OnConnectionAttempt;
+        Log.Connecting(_log, RedisConnection.ForLog(config));
         _mux = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+    }
+
+    // A refused certificate or a wrong password shows here with its cause, not only as "no connection" later.
+    private void OnConnectionAttempt(object? sender, ConnectionAttemptCompletedEventArgs e)
+    {
+        if (e.IsSuccess)
+        {
+            Log.Connected(_log, e.EndPoint?.ToString() ?? "", e.ConnectionType.ToString());
+        }
+        else
+        {
+            var error = e.Exception is null ? "" : StorageErrors.ForLog(e.Exception);
+            Log.ConnectionAttemptFailed(_log, e.EndPoint?.ToString() ?? "", e.ConnectionType.ToString(), e.Stage.ToString(), e.FailureType.ToString(), error);
+        }
     }
 
     private RedisKey K(string suffix) => _p + ":" + suffix;
@@ -715,6 +738,18 @@ public sealed class RedisStore : IAsyncDisposable
         {
             await _mux.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2201, Level = LogLevel.Information, Message = "Connecting to Redis: {Configuration}")]
+        public static partial void Connecting(ILogger logger, string configuration);
+
+        [LoggerMessage(EventId = 2202, Level = LogLevel.Information, Message = "Redis connection to {EndPoint} ({ConnectionType}) established")]
+        public static partial void Connected(ILogger logger, string endPoint, string connectionType);
+
+        [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "Redis connection to {EndPoint} ({ConnectionType}) failed at {Stage} ({FailureType}): {Error}")]
+        public static partial void ConnectionAttemptFailed(ILogger logger, string endPoint, string connectionType, string stage, string failureType, string error);
     }
 }
 

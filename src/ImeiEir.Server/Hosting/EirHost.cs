@@ -38,7 +38,7 @@ public static partial class EirHost
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<EirIndex>();
         services.AddSingleton<ClusterGraceMarks>();
-        services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<RedisOptions>()));
+        services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<RedisOptions>(), sp.GetRequiredService<ILogger<RedisStore>>()));
         services.AddSingleton<ReplicatedIndex>();
         services.AddHostedService(sp => sp.GetRequiredService<ReplicatedIndex>());
         services.AddSingleton(sp => new EquipmentChecker(
