@@ -89,6 +89,17 @@ internal sealed class QueueDelayMonitor : IHostedService, IThreadPoolWorkItem
         }
     }
 
+    /// <summary>Tests: undoes <see cref="Freeze"/>: no delay, no queue ever seen, sampling again.</summary>
+    internal void Thaw()
+    {
+        lock (_rule)
+        {
+            _rule.Reset();
+            Publish(Stopwatch.GetTimestamp(), 0);
+            _frozen = false;
+        }
+    }
+
     /// <summary>Counts a refused call, for the log line at the end of an overload episode.</summary>
     public void CountRefused() => Interlocked.Increment(ref _refused);
 

@@ -29,6 +29,14 @@ internal sealed class SheddingRule
     /// <summary>True from the moment the queue is standing until it has stayed short for an interval.</summary>
     public bool Standing { get; private set; }
 
+    /// <summary>Forgets everything seen (tests: back to an idle node).</summary>
+    public void Reset()
+    {
+        _aboveSince = -1;
+        _belowSince = -1;
+        Standing = false;
+    }
+
     /// <summary>Takes the queue delay measured at <paramref name="now"/>; returns whether checks are shed now.</summary>
     public bool Update(long now, long delay)
     {
