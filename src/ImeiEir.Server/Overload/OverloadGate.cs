@@ -17,8 +17,8 @@ internal enum Admission : byte
 /// <summary>
 /// The node's admission of checks, for every interface: refuses while <see cref="QueueDelayMonitor"/> says the queue
 /// is standing, or when <see cref="OverloadOptions.MaxConcurrentChecks"/> calls are in progress, and counts every
-/// refusal. Per call it costs two volatile reads and, for counted calls, one interlocked increment and decrement: no
-/// lock, no allocation.
+/// refusal. Per call it costs an interlocked increment (the arrival rate), a volatile read and, for calls counted in
+/// flight, an interlocked increment and decrement: no lock, no allocation.
 /// </summary>
 internal sealed class OverloadGate : IOverloadGate
 {
@@ -47,6 +47,7 @@ internal sealed class OverloadGate : IOverloadGate
     /// <inheritdoc/>
     public bool ShouldShed(CheckInterface via)
     {
+        Monitor.CountArrival();
         if (!Monitor.Shedding)
         {
             return false;

@@ -30,6 +30,13 @@ internal sealed class QueueDelayMonitor : IHostedService, IThreadPoolWorkItem
     private long _lastProbeDelay;
     private bool _frozen;
 
+    // Checks arriving (all interfaces), and their rate over the last RateWindow: shedding needs MinRateToShed.
+    private static readonly long RateWindow = Stopwatch.Frequency / 10;
+    private long _arrivals;
+    private long _windowStart;
+    private long _windowArrivals;
+    private double _rate;
+
     // Logging by episode: from the first standing queue until none for QuietPeriod, however often it flaps between.
     private static readonly long QuietPeriod = 10 * Stopwatch.Frequency;
     private long _refused;
@@ -85,7 +92,7 @@ internal sealed class QueueDelayMonitor : IHostedService, IThreadPoolWorkItem
         lock (_rule)
         {
             _frozen = true;
-            Publish(Stopwatch.GetTimestamp(), ToTicks(delay));
+            Publish(Stopwatch.GetTimestamp(), ToTicks(delay), loaded: true);
         }
     }
 
@@ -95,10 +102,24 @@ internal sealed class QueueDelayMonitor : IHostedService, IThreadPoolWorkItem
         lock (_rule)
         {
             _rule.Reset();
-            Publish(Stopwatch.GetTimestamp(), 0);
+            Publish(Stopwatch.GetTimestamp(), 0, loaded: false);
             _frozen = false;
         }
     }
+
+    /// <summary>
+    /// Checks per second below which nothing is shed, however long the queue: a few hundred checks a second cost a
+    /// few percent of one core, so they are not what loads the node (a start-up's compilation, a collection, a sync,
+    /// a noisy neighbour) and refusing them would relieve nothing — CoDel's "never drop the last packet" for requests.
+    /// A node that can be overloaded by checks serves tens of thousands a second.
+    /// </summary>
+    public const double MinRateToShed = 1_000;
+
+    /// <summary>Checks per second arriving, over the last tenth of a second (every interface).</summary>
+    public double ArrivalRate => Volatile.Read(ref _rate);
+
+    /// <summary>Counts one check arriving at the gate (every interface): one interlocked increment.</summary>
+    public void CountArrival() => Interlocked.Increment(ref _arrivals);
 
     /// <summary>Counts a refused call, for the log line at the end of an overload episode.</summary>
     public void CountRefused() => Interlocked.Increment(ref _refused);
@@ -131,19 +152,28 @@ internal sealed class QueueDelayMonitor : IHostedService, IThreadPoolWorkItem
                 delay = Math.Max(Volatile.Read(ref _lastProbeDelay), now - queuedAt);
             }
 
+            if (now - _windowStart >= RateWindow)
+            {
+                var arrivals = Interlocked.Read(ref _arrivals);
+                Volatile.Write(ref _rate, (arrivals - _windowArrivals) * (double)Stopwatch.Frequency / (now - _windowStart));
+                (_windowStart, _windowArrivals) = (now, arrivals);
+            }
+
             lock (_rule)
             {
                 if (!_frozen)
                 {
-                    Publish(now, delay);
+                    Publish(now, delay, Volatile.Read(ref _rate) >= MinRateToShed);
                 }
             }
         }
     }
 
-    private void Publish(long now, long delay)
+    /// <param name="loaded">Checks arrive at <see cref="MinRateToShed"/> or more: without, the rule still follows the
+    /// queue, but nothing is shed.</param>
+    private void Publish(long now, long delay, bool loaded)
     {
-        var shed = _options.Enabled && _rule.Update(now, delay);
+        var shed = _rule.Update(now, delay) && _options.Enabled && loaded;
         Volatile.Write(ref _delay, delay);
         Volatile.Write(ref _shedding, shed ? 1 : 0);
         Standing = _rule.Standing;
