@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
+using ImeiEir.Core.Overload;
 using ImeiEir.Core.Policy;
 using ImeiEir.Diameter.Server;
 using Microsoft.Extensions.Hosting;
@@ -21,6 +22,7 @@ public sealed class DiameterServer : IHostedService, IAsyncDisposable
 {
     private readonly DiameterOptions _options;
     private readonly EquipmentChecker _checker;
+    private readonly IOverloadGate? _gate;
     private readonly ILogger<DiameterServer> _logger;
     private readonly DiameterMetrics _metrics;
     private readonly ConcurrentDictionary<DiameterConnection, Task> _connections = new();
@@ -30,10 +32,12 @@ public sealed class DiameterServer : IHostedService, IAsyncDisposable
     private Task? _tlsAcceptLoop;
 
     /// <param name="meterFactory">Where metrics go (meter <c>ImeiEir</c>); without one the server uses a meter of its own.</param>
-    public DiameterServer(IOptions<DiameterOptions> options, EquipmentChecker checker, ILogger<DiameterServer> logger, IMeterFactory? meterFactory = null)
+    /// <param name="overloadGate">The host's overload gate: a MICR it sheds is answered 3004; without one nothing is shed.</param>
+    public DiameterServer(IOptions<DiameterOptions> options, EquipmentChecker checker, ILogger<DiameterServer> logger, IMeterFactory? meterFactory = null, IOverloadGate? overloadGate = null)
     {
         _options = options.Value;
         _checker = checker;
+        _gate = overloadGate;
         _logger = logger;
         _metrics = new DiameterMetrics(meterFactory);
     }
@@ -71,7 +75,7 @@ public sealed class DiameterServer : IHostedService, IAsyncDisposable
 
         // Origin-State-Id: changes on every start so peers can tell we restarted (RFC 6733 §8.16).
         var originStateId = (uint)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var handler = new DiameterHandler(_options, _checker, _logger, _metrics, originStateId);
+        var handler = new DiameterHandler(_options, _checker, _logger, _metrics, originStateId, _gate);
         Socket? listener = null;
         Socket? tlsListener = null;
         try

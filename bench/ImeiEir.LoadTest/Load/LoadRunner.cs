@@ -67,7 +67,7 @@ internal sealed class LoadRunner
         }
 
         var start = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 10);
-        var m = new Measurement(_mix, _s.Verify, start, _s.Warmup, _s.Duration);
+        var m = new Measurement(_mix, _s.Verify, start, _s.Warmup, _s.Duration, _s.AllowShed);
         Current = m;
         while (Stopwatch.GetTimestamp() < start)
         {
@@ -75,6 +75,12 @@ internal sealed class LoadRunner
         }
 
         var end = m.MeasureEnd;
+        if (_s.Client == Client.Raw)
+        {
+            await RawAsync(m, start, end, ct);
+            return m;
+        }
+
         var tasks = new List<Task> { SampleCpuAsync(m, ct) };
         if (_s.Model == Model.Closed)
         {
@@ -114,16 +120,30 @@ internal sealed class LoadRunner
                 return;
             }
 
-            var i = NextIndex();
-            try
-            {
-                var r = await client.CheckAsync(_mix.Requests[i], options);
-                m.Answered(t0, i, r);
-            }
-            catch (RpcException ex)
-            {
-                m.Failed(t0, i, 1, ex);
-            }
+            await UnaryAsync(client, options, NextIndex(), t0, m);
+        }
+    }
+
+    /// <summary>
+    /// One unary Check, answered or failed, without throwing on the client: an exception costs the client more than
+    /// the call, and a node shedding load answers many calls with a status.
+    /// </summary>
+    private async Task UnaryAsync(EquipmentCheck.EquipmentCheckClient client, CallOptions options, int i, long startedAt, Measurement m)
+    {
+        if (_s.Deadline > TimeSpan.Zero)
+        {
+            options = options.WithDeadline(DateTime.UtcNow + _s.Deadline);
+        }
+
+        using var call = client.CheckAsync(_mix.Requests[i], options);
+        await ((Task)call.ResponseAsync).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (call.ResponseAsync.IsCompletedSuccessfully)
+        {
+            m.Answered(startedAt, i, call.ResponseAsync.Result);
+        }
+        else
+        {
+            m.Failed(startedAt, i, 1, call.ResponseAsync.Exception?.InnerException is RpcException ex ? ex.Status : call.GetStatus());
         }
     }
 
@@ -233,6 +253,11 @@ internal sealed class LoadRunner
     private async Task SendBatchAsync(EquipmentCheck.EquipmentCheckClient client, CallOptions options, int k, long startedAt, Measurement m)
     {
         var first = (int)((long)k * _s.BatchSize % _mix.Length);
+        if (_s.Deadline > TimeSpan.Zero)
+        {
+            options = options.WithDeadline(DateTime.UtcNow + _s.Deadline);
+        }
+
         try
         {
             var r = await client.CheckBatchAsync(_batches[k], options);
@@ -406,12 +431,7 @@ internal sealed class LoadRunner
     {
         try
         {
-            var r = await client.CheckAsync(_mix.Requests[i], options);
-            m.Answered(due, i, r);
-        }
-        catch (RpcException ex)
-        {
-            m.Failed(due, i, 1, ex);
+            await UnaryAsync(client, options, i, due, m);
         }
         finally
         {
@@ -428,6 +448,90 @@ internal sealed class LoadRunner
         finally
         {
             Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    /// <summary>
+    /// Unary Check over <see cref="RawH2Connection"/>s: closed model (each answer sends the next call on its
+    /// connection at once) or open model (one pacer, calls dealt round-robin over the connections; a call waiting
+    /// for a free stream is timed from its due time all the same).
+    /// </summary>
+    private async Task RawAsync(Measurement m, long start, long end, CancellationToken ct)
+    {
+        var messages = Array.ConvertAll(_mix.Requests, RawH2Connection.GrpcFrame);
+        var target = new Uri(_s.Target);
+        var connections = new RawH2Connection[Math.Max(1, _s.Channels)];
+        var closed = _s.Model == Model.Closed;
+        try
+        {
+            for (var c = 0; c < connections.Length; c++)
+            {
+                var k = c;
+                connections[c] = new RawH2Connection(target, _s.Key, messages, done =>
+                {
+                    if (done.Status.StatusCode == StatusCode.OK && done.Response is { } r)
+                    {
+                        m.Answered(done.Due, done.Index, r);
+                    }
+                    else
+                    {
+                        m.Failed(done.Due, done.Index, 1, done.Status);
+                    }
+
+                    Interlocked.Decrement(ref _inFlight);
+                    var now = Stopwatch.GetTimestamp();
+                    if (closed && now < end)
+                    {
+                        Interlocked.Increment(ref _inFlight);
+                        connections[k].Post(NextIndex(), now);
+                    }
+                });
+            }
+
+            if (closed)
+            {
+                for (var w = 0; w < _s.Concurrency; w++)
+                {
+                    Interlocked.Increment(ref _inFlight);
+                    connections[w % connections.Length].Post(NextIndex(), Stopwatch.GetTimestamp());
+                }
+
+                while (Stopwatch.GetTimestamp() < end)
+                {
+                    await Task.Delay(20, ct);
+                }
+            }
+            else
+            {
+                long next = 0;
+                var pacer = new Thread(() => Pacer.Run(start, end, _s.Rate, (long)_s.Tick.TotalNanoseconds, due =>
+                {
+                    if (Interlocked.Read(ref _inFlight) >= _s.MaxInFlight)
+                    {
+                        return false;
+                    }
+
+                    Interlocked.Increment(ref _inFlight);
+                    connections[next++ % connections.Length].Post(NextIndex(), due);
+                    return true;
+                }))
+                { IsBackground = true, Name = "pacer-raw" };
+                pacer.Start();
+                await Task.Run(pacer.Join, ct);
+            }
+
+            var drainUntil = Stopwatch.GetTimestamp() + (30 * Stopwatch.Frequency);
+            while (Interlocked.Read(ref _inFlight) > 0 && Stopwatch.GetTimestamp() < drainUntil)
+            {
+                await Task.Delay(10, ct);
+            }
+        }
+        finally
+        {
+            foreach (var c in connections)
+            {
+                c?.Dispose();
+            }
         }
     }
 

@@ -12,6 +12,15 @@ internal enum Api
     N5g,
 }
 
+internal enum Client
+{
+    /// <summary>Grpc.Net.Client (HttpClient): what a .NET caller uses; costs about twice the server's CPU per call.</summary>
+    Grpc,
+
+    /// <summary>Pre-encoded HTTP/2 frames over a socket (unary Check only): costs a fraction of the server's CPU.</summary>
+    Raw,
+}
+
 internal enum Model
 {
     Closed,
@@ -29,6 +38,9 @@ internal sealed record LoadSettings
           --mix PATH             request-mix file written by seed (expected answers)
           --mix-limit N          use the first N requests of the mix (default all)
           --api check|batch|stream|n5g                 (default check; n5g: N5g-eir GET, closed model only)
+          --client grpc|raw      grpc: Grpc.Net.Client (default); raw: pre-encoded HTTP/2 frames on sockets, unary
+                                 Check over http:// only, closed or open model; a fraction of the gRPC client's CPU,
+                                 so the node and not the client is the bottleneck (overload runs)
           --model closed|open    closed: N callers back to back (peak); open: fixed arrival rate (default closed)
           --concurrency N        closed: callers (check/batch) or streams (stream) (default 64; stream 4)
           --rate R               open: checks per second (batch: R / batch-size calls per second)
@@ -43,6 +55,9 @@ internal sealed record LoadSettings
           --warmup D             e.g. 5s (default 5s)
           --duration D           measured time, e.g. 20s (default 20s)
           --no-verify            do not compare answers (transport baseline: the no-op handler answers nothing)
+          --allow-shed           refusals for load (RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED) are expected, not errors
+                                 (an overload run); they are counted apart either way
+          --deadline D           a gRPC deadline on every call, e.g. 200ms (default none)
           --label NAME           name in reports (default api-model)
           --out PATH             write PATH.json, PATH.md and PATH.png
           --no-png               skip the chart
@@ -63,6 +78,8 @@ internal sealed record LoadSettings
     public int MixLimit { get; init; } = int.MaxValue;
 
     public Api Api { get; init; }
+
+    public Client Client { get; init; }
 
     public Model Model { get; init; }
 
@@ -88,6 +105,11 @@ internal sealed record LoadSettings
 
     public bool Verify { get; init; } = true;
 
+    public bool AllowShed { get; init; }
+
+    /// <summary>A deadline on every call (<see cref="TimeSpan.Zero"/>: none).</summary>
+    public TimeSpan Deadline { get; init; } = TimeSpan.Zero;
+
     public string Label { get; init; } = "";
 
     public string Out { get; init; } = "";
@@ -107,6 +129,7 @@ internal sealed record LoadSettings
             MixPath = a.Required("mix"),
             MixLimit = a.Int("mix-limit", int.MaxValue),
             Api = api,
+            Client = Enum.Parse<Client>(a.Get("client", "grpc"), ignoreCase: true),
             Model = model,
             Concurrency = a.Int("concurrency", api == Api.Stream ? 4 : 64),
             Rate = a.Double("rate", 0),
@@ -119,6 +142,8 @@ internal sealed record LoadSettings
             Warmup = a.Duration("warmup", TimeSpan.FromSeconds(5)),
             Duration = a.Duration("duration", TimeSpan.FromSeconds(20)),
             Verify = !a.Flag("no-verify"),
+            AllowShed = a.Flag("allow-shed"),
+            Deadline = a.Duration("deadline", TimeSpan.Zero),
             Out = a.Get("out", ""),
             Png = !a.Flag("no-png"),
         };
@@ -131,6 +156,11 @@ internal sealed record LoadSettings
         if (api == Api.N5g && model != Model.Closed)
         {
             throw new ArgumentException("--api n5g runs the closed model only");
+        }
+
+        if (s.Client == Client.Raw && (api != Api.Check || s.Deadline > TimeSpan.Zero))
+        {
+            throw new ArgumentException("--client raw drives unary Check only, without --deadline");
         }
 
         if (s.BatchSize is < 1 or > 10_000)

@@ -11,13 +11,16 @@ namespace ImeiEir.LoadTest.Load;
 /// Thread-safe counters of one run. Latency is kept in <see cref="Stopwatch"/> ticks in an HdrHistogram; only
 /// operations that start (closed model) or were due (open model) inside the measurement window count, so the
 /// warm-up and the drain at the end are left out. A wrong answer is an error: it counts in
-/// <see cref="Mismatches"/>, never as a success.
+/// <see cref="Mismatches"/>, never as a success. Calls the node refused for load (RESOURCE_EXHAUSTED,
+/// DEADLINE_EXCEEDED) count in <see cref="Shed"/>; <see cref="AcceptedLatency"/> holds only the calls the node
+/// worked on (OK, and the INVALID_ARGUMENT the mix expects).
 /// </summary>
 internal sealed class Measurement
 {
     private const int MaxSamples = 20;
     private readonly RequestMixFile _mix;
     private readonly bool _verify;
+    private readonly bool _allowShed;
     private readonly long[] _status = new long[20];
     private readonly long[] _categoryChecks = new long[RequestMixFile.Categories.Length];
     private readonly long[] _timeline;
@@ -27,11 +30,14 @@ internal sealed class Measurement
     private long _mismatches;
     private long _expectedInvalid;
     private long _allChecks;
+    private long _shed;
 
-    public Measurement(RequestMixFile mix, bool verify, long start, TimeSpan warmup, TimeSpan duration)
+    /// <param name="allowShed">Refusals for load are expected (an overload run): not counted as errors.</param>
+    public Measurement(RequestMixFile mix, bool verify, long start, TimeSpan warmup, TimeSpan duration, bool allowShed = false)
     {
         _mix = mix;
         _verify = verify;
+        _allowShed = allowShed;
         Start = start;
         MeasureStart = start + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
         MeasureEnd = MeasureStart + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -39,6 +45,12 @@ internal sealed class Measurement
     }
 
     public LongConcurrentHistogram Latency { get; } = new(1, TimeStamp.Minutes(2), 3);
+
+    /// <summary>Latency of the calls the node worked on: answered, or INVALID_ARGUMENT as the mix expects.</summary>
+    public LongConcurrentHistogram AcceptedLatency { get; } = new(1, TimeStamp.Minutes(2), 3);
+
+    /// <summary>Calls (or stream ends) in the window refused for load: RESOURCE_EXHAUSTED or DEADLINE_EXCEEDED.</summary>
+    public long Shed => Interlocked.Read(ref _shed);
 
     public long Start { get; }
 
@@ -96,9 +108,12 @@ internal sealed class Measurement
                 n += Interlocked.Read(ref _status[i]);
             }
 
-            return n - ExpectedInvalid;
+            return n - ExpectedInvalid - (_allowShed ? Shed : 0);
         }
     }
+
+    /// <summary>A status the node answers when it refuses a call for load, or the client gave up at its deadline.</summary>
+    public static bool IsShed(StatusCode code) => code is StatusCode.ResourceExhausted or StatusCode.DeadlineExceeded;
 
     public bool InWindow(long startedAt) => startedAt >= MeasureStart && startedAt < MeasureEnd;
 
@@ -113,6 +128,7 @@ internal sealed class Measurement
         }
 
         Latency.RecordValue(Math.Max(1, end - startedAt));
+        AcceptedLatency.RecordValue(Math.Max(1, end - startedAt));
         Interlocked.Increment(ref _ops);
         Interlocked.Increment(ref _checks);
         Interlocked.Increment(ref _status[0]);
@@ -130,6 +146,7 @@ internal sealed class Measurement
         }
 
         Latency.RecordValue(Math.Max(1, end - startedAt));
+        AcceptedLatency.RecordValue(Math.Max(1, end - startedAt));
         Interlocked.Increment(ref _ops);
         Interlocked.Add(ref _checks, response.Responses.Count);
         Interlocked.Increment(ref _status[0]);
@@ -238,7 +255,10 @@ internal sealed class Measurement
     }
 
     /// <summary>A call failed with a status; INVALID_ARGUMENT naming the field of a malformed request is the expected answer.</summary>
-    public void Failed(long startedAt, int index, int checks, RpcException ex)
+    public void Failed(long startedAt, int index, int checks, RpcException ex) => Failed(startedAt, index, checks, ex.Status);
+
+    /// <inheritdoc cref="Failed(long, int, int, RpcException)"/>
+    public void Failed(long startedAt, int index, int checks, Status status)
     {
         var end = Stopwatch.GetTimestamp();
         Tick(end, checks);
@@ -250,23 +270,33 @@ internal sealed class Measurement
         Latency.RecordValue(Math.Max(1, end - startedAt));
         Interlocked.Increment(ref _ops);
         Interlocked.Add(ref _checks, checks);
-        var code = (int)ex.StatusCode;
+        var code = (int)status.StatusCode;
         Interlocked.Increment(ref _status[code < _status.Length ? code : _status.Length - 1]);
+        if (IsShed(status.StatusCode))
+        {
+            Interlocked.Increment(ref _shed);
+            if (_allowShed)
+            {
+                return;
+            }
+        }
+
         if (checks != 1 || index < 0)
         {
-            Sample($"{ex.StatusCode}: {ex.Status.Detail}");
+            Sample($"{status.StatusCode}: {status.Detail}");
             return;
         }
 
         var e = _mix.Expected[index];
         Interlocked.Increment(ref _categoryChecks[e.Category]);
-        if (_verify && e.IsInvalid && ex.StatusCode == StatusCode.InvalidArgument && ex.Status.Detail.StartsWith(e.InvalidField, StringComparison.Ordinal))
+        if (_verify && e.IsInvalid && status.StatusCode == StatusCode.InvalidArgument && status.Detail.StartsWith(e.InvalidField, StringComparison.Ordinal))
         {
             Interlocked.Increment(ref _expectedInvalid);
+            AcceptedLatency.RecordValue(Math.Max(1, end - startedAt));
         }
         else
         {
-            Sample($"request {index} ({RequestMixFile.Categories[e.Category]} {Show(index)}): {ex.StatusCode} {ex.Status.Detail}");
+            Sample($"request {index} ({RequestMixFile.Categories[e.Category]} {Show(index)}): {status.StatusCode} {status.Detail}");
         }
     }
 

@@ -58,6 +58,27 @@ internal sealed record RunReport
     /// <summary>Latency of one call (a whole batch for CheckBatch; one message for CheckStream), microseconds.</summary>
     public required LatencySummary LatencyUs { get; init; }
 
+    /// <summary>Latency of the calls the node worked on (answered, or INVALID_ARGUMENT as the mix expects), microseconds.</summary>
+    public LatencySummary? AcceptedLatencyUs { get; init; }
+
+    /// <summary>Calls the node worked on.</summary>
+    public long Accepted { get; init; }
+
+    /// <summary>Calls refused for load (RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED).</summary>
+    public long Shed { get; init; }
+
+    /// <summary><see cref="Shed"/> / (<see cref="Accepted"/> + <see cref="Shed"/>).</summary>
+    public double ShedShare { get; init; }
+
+    /// <summary>The deadline set on every call (0: none), milliseconds.</summary>
+    public double DeadlineMs { get; init; }
+
+    /// <summary>Open model: the pacer's mean and largest lateness (client side, inside every latency), microseconds.</summary>
+    public double PacerMeanLateUs { get; init; }
+
+    /// <inheritdoc cref="PacerMeanLateUs"/>
+    public double PacerMaxLateUs { get; init; }
+
     public required IReadOnlyDictionary<string, long> StatusCodes { get; init; }
 
     public long ExpectedInvalidArgument { get; init; }
@@ -87,6 +108,14 @@ internal sealed record RunReport
         var h = m.Latency;
         var seconds = s.Duration.TotalSeconds;
         double Us(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
+        LatencySummary Summary(LongConcurrentHistogram x) => x.TotalCount == 0 ? new LatencySummary(0, 0, 0, 0, 0, 0, 0) : new LatencySummary(
+            Math.Round(Us(x.GetValueAtPercentile(50)), 1),
+            Math.Round(Us(x.GetValueAtPercentile(90)), 1),
+            Math.Round(Us(x.GetValueAtPercentile(99)), 1),
+            Math.Round(Us(x.GetValueAtPercentile(99.9)), 1),
+            Math.Round(Us(x.GetMaxValue()), 1),
+            Math.Round(x.GetMean() * 1_000_000.0 / Stopwatch.Frequency, 1),
+            x.TotalCount);
         var spectrum = new List<SpectrumPoint>();
         if (h.TotalCount > 0)
         {
@@ -110,6 +139,8 @@ internal sealed record RunReport
         }
 
         var unexpected = m.UnexpectedStatuses;
+        var accepted = m.AcceptedLatency.TotalCount;
+        var (pacerMean, pacerMax, _) = s.Model == Load.Model.Open ? Pacer.Lateness : (0, 0, 0);
         return new RunReport
         {
             Label = s.Label,
@@ -130,14 +161,14 @@ internal sealed record RunReport
             Checks = m.Checks,
             ChecksPerSecond = Math.Round(m.Checks / seconds, 1),
             CallsPerSecond = Math.Round(m.Ops / seconds, 1),
-            LatencyUs = h.TotalCount == 0 ? new LatencySummary(0, 0, 0, 0, 0, 0, 0) : new LatencySummary(
-                Math.Round(Us(h.GetValueAtPercentile(50)), 1),
-                Math.Round(Us(h.GetValueAtPercentile(90)), 1),
-                Math.Round(Us(h.GetValueAtPercentile(99)), 1),
-                Math.Round(Us(h.GetValueAtPercentile(99.9)), 1),
-                Math.Round(Us(h.GetMaxValue()), 1),
-                Math.Round(h.GetMean() * 1_000_000.0 / Stopwatch.Frequency, 1),
-                h.TotalCount),
+            LatencyUs = Summary(h),
+            AcceptedLatencyUs = Summary(m.AcceptedLatency),
+            Accepted = accepted,
+            Shed = m.Shed,
+            ShedShare = accepted + m.Shed == 0 ? 0 : Math.Round((double)m.Shed / (accepted + m.Shed), 4),
+            DeadlineMs = s.Deadline.TotalMilliseconds,
+            PacerMeanLateUs = Math.Round(pacerMean, 1),
+            PacerMaxLateUs = Math.Round(pacerMax, 1),
             StatusCodes = m.StatusCodes(),
             ExpectedInvalidArgument = m.ExpectedInvalid,
             UnexpectedStatuses = unexpected,
@@ -155,7 +186,9 @@ internal sealed record RunReport
         $"{Label}: {ChecksPerSecond:N0} checks/s ({CallsPerSecond:N0} calls/s); latency p50 {Fmt(LatencyUs.P50)}, p90 {Fmt(LatencyUs.P90)}, p99 {Fmt(LatencyUs.P99)}, p99.9 {Fmt(LatencyUs.P999)}, max {Fmt(LatencyUs.Max)}; " +
         $"errors {Errors:N0} ({UnexpectedStatuses:N0} unexpected statuses, {Mismatches:N0} wrong answers), expected INVALID_ARGUMENT {ExpectedInvalidArgument:N0}") +
         (Cpu is null ? "" : string.Create(CultureInfo.InvariantCulture,
-            $"; CPU per check: node {Cpu.ServerUsPerCheck:0.0} µs, this tool {Cpu.ClientUsPerCheck:0.0} µs, machine {Cpu.MachineUsPerCheck:0.0} µs ({Cpu.MachineBusyCores:0.00} cores busy)"));
+            $"; CPU per check: node {Cpu.ServerUsPerCheck:0.0} µs, this tool {Cpu.ClientUsPerCheck:0.0} µs, machine {Cpu.MachineUsPerCheck:0.0} µs ({Cpu.MachineBusyCores:0.00} cores busy)")) +
+        (Shed == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+            $"; shed {Shed:N0} ({ShedShare:P1}), accepted p50 {Fmt(AcceptedLatencyUs?.P50 ?? 0)}, p99 {Fmt(AcceptedLatencyUs?.P99 ?? 0)}, p99.9 {Fmt(AcceptedLatencyUs?.P999 ?? 0)}"));
 
     /// <summary>Microseconds as "812 µs" or "1.24 ms".</summary>
     public static string Fmt(double us) => us >= 1000
@@ -180,6 +213,12 @@ internal sealed record RunReport
         sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         sb.AppendLine(ic, $"| {ChecksPerSecond:N0} | {CallsPerSecond:N0} | {Fmt(LatencyUs.P50)} | {Fmt(LatencyUs.P90)} | {Fmt(LatencyUs.P99)} | {Fmt(LatencyUs.P999)} | {Fmt(LatencyUs.Max)} | {Errors:N0} | {Mismatches:N0} |");
         sb.AppendLine();
+        if (Shed > 0 && AcceptedLatencyUs is { } a)
+        {
+            sb.AppendLine(ic, $"Shed (RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED): {Shed:N0} of {Accepted + Shed:N0} calls ({ShedShare:P1}). Calls worked on: p50 {Fmt(a.P50)}, p90 {Fmt(a.P90)}, p99 {Fmt(a.P99)}, p99.9 {Fmt(a.P999)}, max {Fmt(a.Max)}.");
+            sb.AppendLine();
+        }
+
         sb.AppendLine("Status codes: " + string.Join(", ", StatusCodes.Select(kv => $"{kv.Key} {kv.Value:N0}")) +
             (ExpectedInvalidArgument > 0 ? $" (of which INVALID_ARGUMENT expected for malformed requests: {ExpectedInvalidArgument:N0})" : ""));
         sb.AppendLine();

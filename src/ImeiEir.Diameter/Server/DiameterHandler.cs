@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Text;
+using ImeiEir.Core.Overload;
 using ImeiEir.Core.Policy;
 using ImeiEir.Diameter.Codec;
 using Microsoft.Extensions.Logging;
@@ -54,6 +55,7 @@ internal sealed class DiameterHandler
     private static readonly byte[] NoCommonApplicationText = "no common application: S13 (16777252) required"u8.ToArray();
 
     private readonly EquipmentChecker _checker;
+    private readonly IOverloadGate _gate;
     private readonly ILogger _logger;
     private readonly DiameterMetrics _metrics;
     private readonly byte[] _originHost;
@@ -65,9 +67,11 @@ internal sealed class DiameterHandler
     private readonly uint _originStateId;
     private readonly int _answerBudget;
 
-    public DiameterHandler(DiameterOptions options, EquipmentChecker checker, ILogger logger, DiameterMetrics metrics, uint originStateId)
+    /// <param name="gate">The host's overload gate (MICRs only; never CER, DWR, DPR); none: never sheds.</param>
+    public DiameterHandler(DiameterOptions options, EquipmentChecker checker, ILogger logger, DiameterMetrics metrics, uint originStateId, IOverloadGate? gate = null)
     {
         _checker = checker;
+        _gate = gate ?? NeverShed.Instance;
         _logger = logger;
         _metrics = metrics;
         _originHost = Encoding.UTF8.GetBytes(options.OriginHost.Trim());
@@ -376,6 +380,14 @@ internal sealed class DiameterHandler
         {
             DiameterLog.NotReady(_logger);
             WriteError(in header, message, ResultCode.TooBusy, FailedAvp.None, "EIR data not loaded yet"u8, output);
+            return;
+        }
+
+        // Overloaded (the host's gate counts it): the same 3004, which sends the MME to another EIR peer. Only
+        // MICRs: answering CER, DWR and DPR keeps the connection, which a 3004 must not cost.
+        if (_gate.ShouldShed(CheckInterface.S13))
+        {
+            WriteError(in header, message, ResultCode.TooBusy, FailedAvp.None, "EIR overloaded"u8, output);
             return;
         }
 

@@ -3,6 +3,7 @@ using ImeiEir.Core.Policy;
 using ImeiEir.Diameter;
 using ImeiEir.Server.Grpc;
 using ImeiEir.Server.N5gEir;
+using ImeiEir.Server.Overload;
 using ImeiEir.Server.Security;
 using ImeiEir.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -48,6 +49,7 @@ public static partial class EirHost
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ReplicatedIndex>()));
         services.AddSingleton<EirMetrics>();
+        services.AddEirOverload(); // shedding checks, deadlines, sync calls per client (Overload/, settings Overload:*)
         services.AddDiameterS13(config); // listens only when Diameter:Listen is set
         services.AddNrfRegistration(config);
 
@@ -76,6 +78,7 @@ public static partial class EirHost
         // spelling of the path (routing matches paths case-insensitively).
         app.UseRouting();
         app.UseMiddleware<EndpointGuard>();
+        app.UseCheckAdmission(); // before authentication: a refusal must cost less than an answer (Overload/)
         app.UseAuthorization();
         if (config.GetValue("Benchmark:NoopCheck", false))
         {

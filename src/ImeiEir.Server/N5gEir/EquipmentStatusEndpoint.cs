@@ -41,6 +41,12 @@ internal sealed class EquipmentStatusEndpoint
     /// <summary>Seconds a 503 asks the caller to wait (Retry-After). Loading a national data set takes seconds to a minute.</summary>
     public const int RetryAfterSeconds = 5;
 
+    /// <summary>
+    /// Seconds a 429 (the node is shedding load) asks the caller to wait before sending this node more (Retry-After):
+    /// the smallest HTTP can say, since shedding lasts as long as the burst; the AMF meanwhile uses another EIR.
+    /// </summary>
+    public const int OverloadRetryAfterSeconds = 1;
+
     /// <summary>Percent-encoded queries up to this length are decoded on the stack; longer ones use a pooled buffer.</summary>
     private const int StackScratchChars = 512;
 
@@ -63,6 +69,16 @@ internal sealed class EquipmentStatusEndpoint
         Detail = "the EIR node has not loaded its data yet; retry later or use another EIR instance",
         Cause = Causes.NfCongestion,
     });
+
+    private static readonly byte[] Overloaded = N5gEirJsonContext.Utf8(new ProblemDetails
+    {
+        Title = "Too Many Requests",
+        Status = StatusCodes.Status429TooManyRequests,
+        Detail = "the EIR node is overloaded and did not check the equipment; retry after Retry-After or use another EIR instance",
+        Cause = Causes.NfCongestionRisk,
+    });
+
+    private static readonly string OverloadRetryAfter = OverloadRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
 
@@ -106,6 +122,13 @@ internal sealed class EquipmentStatusEndpoint
                 EquipmentStatus.Greylisted => WriteAsync(response, StatusCodes.Status200OK, JsonContentType, Greylisted),
                 _ => WriteAsync(response, StatusCodes.Status404NotFound, ProblemContentType, UnknownEquipment),
             };
+    }
+
+    /// <summary>429 <c>NF_CONGESTION_RISK</c> with Retry-After, from fixed bytes: the answer to a request the overload gate refuses.</summary>
+    internal static Task WriteOverloadedAsync(HttpResponse response)
+    {
+        response.Headers.RetryAfter = OverloadRetryAfter;
+        return WriteAsync(response, StatusCodes.Status429TooManyRequests, ProblemContentType, Overloaded);
     }
 
     /// <summary>
@@ -260,6 +283,9 @@ internal static class Causes
 
     /// <summary>404: the equipment is unknown (TS 29.511).</summary>
     public const string ErrorEquipmentUnknown = "ERROR_EQUIPMENT_UNKNOWN";
+
+    /// <summary>429: excessive traffic which, if it went on, would overload the NF (TS 29.500 table 5.2.7.2-1).</summary>
+    public const string NfCongestionRisk = "NF_CONGESTION_RISK";
 
     /// <summary>503: the NF cannot serve the request now (the only 503 cause of TS 29.500).</summary>
     public const string NfCongestion = "NF_CONGESTION";

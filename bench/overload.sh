@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Overload figures (issue 12 §3): the peak unary Check rate of a node, then open-model load at that rate and at twice
+# it, on a node with overload control (defaults) and on one without (Overload:Enabled=false): p99 of the checks the
+# node worked on, the share it shed, medians over ROUNDS rounds. Builds Release, starts a private redis-server and
+# two nodes on loopback, seeds a data set, writes bench/results/overload/*.json and overload.md.
+#
+#   bench/overload.sh                  # ~10 min on a 2-core machine
+#   ROUNDS=5 DURATION=20s bench/overload.sh
+#
+# The load comes from `lt run --client raw`: pre-encoded HTTP/2 frames on sockets, a fifth of the server's CPU per
+# call. The gRPC client costs about twice the server's, so on two shared cores it could not offer twice the rate the
+# node serves (it would measure its own backlog). Latency is from each call's due time (open model), so calls
+# waiting in the client for a free HTTP/2 stream are charged too.
+#
+# Knobs (environment): DEVICES (300000), ROUNDS (3), WARMUP (5s, closed), OPEN_WARMUP (10s), DURATION (15s),
+# CONCURRENCY (256 calls in flight, closed), CHANNELS (2 connections), TICK (500us), OUT (bench/results/overload).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+DEVICES=${DEVICES:-300000}
+ROUNDS=${ROUNDS:-3}
+WARMUP=${WARMUP:-5s}
+OPEN_WARMUP=${OPEN_WARMUP:-10s}
+DURATION=${DURATION:-15s}
+CONCURRENCY=${CONCURRENCY:-256}
+CHANNELS=${CHANNELS:-2}
+TICK=${TICK:-500us}
+OUT=${OUT:-bench/results/overload}
+DATA=bench/.data/overload
+ARTIFACTS=bench/.data/artifacts
+
+log() { printf '\n== %s  %s\n' "$(date +%T)" "$*"; }
+
+for tool in redis-server redis-cli jq curl; do
+  command -v "$tool" >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools jq curl >/dev/null; break; }
+done
+
+log "building Release"
+dotnet build src/ImeiEir.Server/ImeiEir.Server.csproj -c Release --artifacts-path "$ARTIFACTS" -v q -nologo | grep -E "error|Warn|Elapsed" || true
+dotnet build bench/ImeiEir.LoadTest/ImeiEir.LoadTest.csproj -c Release --artifacts-path "$ARTIFACTS" -v q -nologo | grep -E "error|Warn|Elapsed" || true
+SERVER_DLL=$ARTIFACTS/bin/ImeiEir.Server/release/ImeiEir.Server.dll
+LT_DLL=$ARTIFACTS/bin/ImeiEir.LoadTest/release/ImeiEir.LoadTest.dll
+[[ -f $SERVER_DLL && -f $LT_DLL ]] || { echo "build failed" >&2; exit 1; }
+lt() { dotnet "$LT_DLL" "$@"; }
+
+rm -rf "$DATA" "$OUT"
+mkdir -p "$DATA" "$OUT"
+
+# --- processes (each started here, stopped by its own pid on exit) ------------------------------------------------
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  sleep 2
+  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+REDIS=$(lt free-port)
+redis-server --port "$REDIS" --bind 127.0.0.1 --dir "$ROOT/$DATA" --appendonly no --save "" --daemonize no \
+  --protected-mode yes >"$DATA/redis.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do redis-cli -p "$REDIS" ping >/dev/null 2>&1 && break; sleep 0.05; done
+
+start_node() { # name grpc admin [KEY=VALUE ...]
+  local name=$1 grpc=$2 admin=$3
+  shift 3
+  env Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc" Kestrel__Endpoints__Admin__Url="http://127.0.0.1:$admin" \
+    Redis__Configuration="127.0.0.1:$REDIS" Auth__Enabled=false Logging__LogLevel__Default=Warning "$@" \
+    dotnet "$SERVER_DLL" >"$DATA/$name.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1200); do
+    [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$admin/readyz") == 200 ]] && return
+    sleep 0.1
+  done
+  echo "node $name never became ready" >&2
+  exit 1
+}
+
+ON_GRPC=$(lt free-port); ON_ADMIN=$(lt free-port)
+OFF_GRPC=$(lt free-port); OFF_ADMIN=$(lt free-port)
+start_node on "$ON_GRPC" "$ON_ADMIN"
+ON=http://127.0.0.1:$ON_GRPC
+log "seed: $DEVICES devices"
+lt seed --target "$ON" --devices "$DEVICES" --mix-file "$DATA/mix.jsonl" --json "$OUT/seed.json" | tail -n 1
+start_node off "$OFF_GRPC" "$OFF_ADMIN" Overload__Enabled=false
+OFF=http://127.0.0.1:$OFF_GRPC
+
+CMD="bench/overload.sh (DEVICES=$DEVICES ROUNDS=$ROUNDS WARMUP=$WARMUP OPEN_WARMUP=$OPEN_WARMUP DURATION=$DURATION CONCURRENCY=$CONCURRENCY CHANNELS=$CHANNELS TICK=$TICK)"
+LOADS=()
+COMMON=(--client raw --channels "$CHANNELS" --mix "$DATA/mix.jsonl" --duration "$DURATION" --no-png)
+OPEN=(--model open --tick "$TICK" --warmup "$OPEN_WARMUP" --allow-shed)
+median() { jq -s "[.[] | $1] | sort | .[(length / 2 | floor)]" "${@:2}"; }
+shed_metrics() { curl -s "http://127.0.0.1:$1/metrics" | grep -E '^imeieir_shed_total' | sed 's/^/  /' || true; }
+
+log "peak: closed model, $CONCURRENCY calls in flight, $ROUNDS rounds (node with overload control)"
+for r in $(seq "$ROUNDS"); do
+  LOADS+=("$(cut -d' ' -f1 /proc/loadavg)")
+  lt run --target "$ON" "${COMMON[@]}" --concurrency "$CONCURRENCY" --warmup "$WARMUP" --allow-shed --label "peak-r$r" --out "$OUT/peak-r$r" | grep "^peak-r$r: [0-9]" || true
+done
+PEAK=$(median .checksPerSecond "$OUT"/peak-r*.json | cut -d. -f1)
+DOUBLE=$((PEAK * 2))
+log "peak $PEAK checks/s (median); open model at $PEAK and $DOUBLE, with and without overload control"
+
+for r in $(seq "$ROUNDS"); do
+  for spec in "on-peak $ON $PEAK" "on-2x $ON $DOUBLE" "off-peak $OFF $PEAK" "off-2x $OFF $DOUBLE"; do
+    set -- $spec
+    LOADS+=("$(cut -d' ' -f1 /proc/loadavg)")
+    lt run --target "$2" "${COMMON[@]}" "${OPEN[@]}" --rate "$3" --label "$1-r$r" --out "$OUT/$1-r$r" | grep "^$1-r$r: [0-9]" || true
+  done
+done
+log "imeieir_shed_total, node with overload control"; shed_metrics "$ON_ADMIN"
+log "imeieir_shed_total, node without (expected: none)"; shed_metrics "$OFF_ADMIN"
+
+# --- summary ------------------------------------------------------------------------------------------------------
+acc() { median '(.acceptedLatencyUs.p99 // .latencyUs.p99) / 1000 | . * 100 | round / 100' "$OUT"/"$1"-r*.json; }
+share() { median '.shedShare * 1000 | round / 10' "$OUT"/"$1"-r*.json; }
+late() { median '.pacerMeanLateUs / 1000 | . * 10 | round / 10' "$OUT"/"$1"-r*.json; }
+rate() { median '.checksPerSecond' "$OUT"/"$1"-r*.json; }
+P_ON=$(acc on-peak); P_ON2=$(acc on-2x); P_OFF=$(acc off-peak); P_OFF2=$(acc off-2x)
+RATIO=$(jq -n "if $P_ON > 0 then ($P_ON2 / $P_ON * 100 | round / 100) else null end")
+jq -n --arg date "$(date -u '+%Y-%m-%d %H:%M:%S UTC')" --arg cmd "$CMD" --arg cpu "$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores" \
+  --arg loads "${LOADS[*]}" --argjson peak "$PEAK" --argjson pOn "$P_ON" --argjson pOn2 "$P_ON2" --argjson pOff "$P_OFF" --argjson pOff2 "$P_OFF2" \
+  --argjson ratio "$RATIO" --argjson shed2 "$(share on-2x)" --argjson shed1 "$(share on-peak)" \
+  --argjson late2 "$(late on-2x)" --argjson lateOff2 "$(late off-2x)" \
+  '{date: $date, command: $cmd, cpu: $cpu, loadAverages: ($loads | split(" ") | map(tonumber)), peakChecksPerSecond: $peak,
+    acceptedP99Ms: {onPeak: $pOn, on2x: $pOn2, offPeak: $pOff, off2x: $pOff2}, ratio2xToPeak: $ratio,
+    shedPercent: {onPeak: $shed1, on2x: $shed2}, pacerMeanLateMs: {on2x: $late2, off2x: $lateOff2}}' >"$OUT/summary.json"
+cat "$OUT/summary.json"
