@@ -100,13 +100,7 @@ public sealed class EquipmentStatusDecideTests : IClassFixture<N5gEirNode>
             _endpoint.Decide(query);
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1_000; i++)
-        {
-            _endpoint.Decide(query);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, LeastAllocatedOverRounds(query));
     }
 
     [Fact]
@@ -119,13 +113,29 @@ public sealed class EquipmentStatusDecideTests : IClassFixture<N5gEirNode>
             _endpoint.Decide(query); // past tier-up, as above: one warm-up call left a one-off 472 B here too
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1_000; i++)
+        Assert.Equal(0, LeastAllocatedOverRounds(query));
+    }
+
+    /// <summary>
+    /// Bytes this thread allocated over 1 000 calls, the least of three rounds. A per-call allocation shows in every
+    /// round (at least 1 000 B); a one-off runtime allocation after tier-up (472 B was seen, rarely, under load) in one
+    /// round at most, so it cannot fail the test while a real allocation still does.
+    /// </summary>
+    private long LeastAllocatedOverRounds(string query)
+    {
+        var least = long.MaxValue;
+        for (var round = 0; round < 3; round++)
         {
-            _endpoint.Decide(query);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 1_000; i++)
+            {
+                _endpoint.Decide(query);
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        return least;
     }
 }
 
