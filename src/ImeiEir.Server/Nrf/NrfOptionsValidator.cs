@@ -101,14 +101,11 @@ internal sealed class NrfOptionsValidator : IValidateOptions<NrfOptions>
         {
             try
             {
-                if (NrfTls.LoadCa(o.CaPath).Count == 0)
-                {
-                    errors.Add($"Nrf:CaPath '{o.CaPath}' holds no PEM certificate.");
-                }
+                _ = Security.PemFiles.ReadCertificates(o.CaPath);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+            catch (InvalidOperationException ex)
             {
-                errors.Add($"Nrf:CaPath '{o.CaPath}' cannot be read: {ex.Message}");
+                errors.Add($"Nrf:CaPath: {ex.Message}");
             }
         }
 

@@ -31,7 +31,7 @@ internal static class NrfTls
                 // As SslStream's default: an operator PKI seldom publishes CRLs reachable from the core network.
                 RevocationMode = X509RevocationMode.NoCheck,
             };
-            policy.CustomTrustStore.AddRange(LoadCa(options.CaPath));
+            policy.CustomTrustStore.AddRange(Security.PemFiles.ReadCertificates(options.CaPath));
             handler.SslOptions.CertificateChainPolicy = policy;
         }
 
@@ -42,14 +42,6 @@ internal static class NrfTls
         }
 
         return handler;
-    }
-
-    /// <summary>Every certificate in the PEM file.</summary>
-    public static X509Certificate2Collection LoadCa(string path)
-    {
-        var collection = new X509Certificate2Collection();
-        collection.ImportFromPemFile(path);
-        return collection;
     }
 
     /// <summary>The client certificate with its key, and the further certificates of its file (intermediates).</summary>

@@ -99,8 +99,8 @@ internal sealed class NrfTokenSetup : IConfigureNamedOptions<JwtBearerOptions>
             OnMessageReceived = context =>
             {
                 // A token verified before, not expired, whose issuer's key has not been replaced: no second verify.
-                var token = EndpointCredentials.BearerOf(context.Request.Headers.Authorization.ToString()).ToString();
-                if (token.Length > 0 && _cache.TryGet(token, CurrentKey, out var principal))
+                var token = EndpointCredentials.BearerOf(context.Request.Headers.Authorization.ToString());
+                if (!token.IsEmpty && _cache.TryGet(token, CurrentKey, out var principal))
                 {
                     context.Principal = principal;
                     context.Success();

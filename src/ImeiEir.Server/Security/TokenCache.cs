@@ -21,17 +21,19 @@ internal sealed class TokenCache(TimeProvider time)
     public int Count => _entries.Count;
 
     /// <summary>The principal of a token validated earlier, when still usable with <paramref name="currentKey"/>.</summary>
-    public bool TryGet(string token, Func<string, SecurityKey?> currentKey, out ClaimsPrincipal principal)
+    public bool TryGet(ReadOnlySpan<char> token, Func<string, SecurityKey?> currentKey, out ClaimsPrincipal principal)
     {
+        // Looked up by the span of the request's header: no string per request.
         principal = null!;
-        if (!_entries.TryGetValue(token, out var entry))
+        var lookup = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!lookup.TryGetValue(token, out var entry))
         {
             return false;
         }
 
         if (time.GetUtcNow().UtcDateTime >= entry.ValidTo || !ReferenceEquals(currentKey(entry.Issuer), entry.Key))
         {
-            _entries.TryRemove(token, out _);
+            lookup.TryRemove(token, out _);
             return false;
         }
 
