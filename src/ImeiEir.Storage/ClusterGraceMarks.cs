@@ -78,8 +78,15 @@ public sealed partial class ClusterGraceMarks : IGraceMarks
     public async Task HydrateAsync(RedisStore store, CancellationToken ct)
     {
         var n = 0;
+        // Redis may hold marks past the retention (the subscriber's hash expires as a whole): those are not loaded.
+        var oldest = _time.GetUtcNow().UtcTicks - _policy.GraceMarkRetention.Ticks;
         await foreach (var (imei, sub, ticks) in store.ReadAllGraceMarksAsync().WithCancellation(ct).ConfigureAwait(false))
         {
+            if (ticks < oldest)
+            {
+                continue;
+            }
+
             _local.Merge(imei, sub, ticks);
             n++;
         }

@@ -99,10 +99,12 @@ public sealed partial class RedisStore : IAsyncDisposable
         return r
         """;
 
-    // KEYS: 1 grace hash of the subscriber. ARGV: 1 imei, 2 ticks, 3 ttl (s), 4 channel, 5 subscriber key.
+    // KEYS: 1 grace hash of the subscriber. ARGV: 1 imei, 2 ticks, 3 ttl (s), 4 channel, 5 subscriber key, 6 the
+    // oldest time still in force (ticks - retention). The hash expires as a whole (Redis 7.0 has no per-field
+    // expiry), so a field can outlive the retention: a stored mark older than ARGV[6] counts as absent and is replaced.
     private const string GraceScript = """
         local cur = redis.call('HGET', KEYS[1], ARGV[1])
-        if (not cur) or tonumber(cur) > tonumber(ARGV[2]) then
+        if (not cur) or tonumber(cur) > tonumber(ARGV[2]) or tonumber(cur) < tonumber(ARGV[6]) then
           redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
           cur = ARGV[2]
           redis.call('PUBLISH', ARGV[4], ARGV[1] .. ':' .. ARGV[5] .. ':' .. cur)
@@ -510,6 +512,13 @@ public sealed partial class RedisStore : IAsyncDisposable
 
         try
         {
+            // An older (or the same) checkpoint is refused before anything is written: its chunks would stay behind.
+            var stored = await db.HashGetAsync(K("ckpt"), "seq").ConfigureAwait(false);
+            if (!stored.IsNull && (long)stored >= sequence)
+            {
+                return false;
+            }
+
             using var stream = new MemoryStream();
             SnapshotFormat.Write(stream, snapshot, sequence);
             var bytes = stream.GetBuffer().AsMemory(0, (int)stream.Length);
@@ -525,7 +534,14 @@ public sealed partial class RedisStore : IAsyncDisposable
                 CheckpointScript,
                 [K("ckpt"), K("log")],
                 [sequence, chunks, $"{keep}-0", K("ckpt:").ToString()]).ConfigureAwait(false);
-            return done == 1;
+            if (done == 1)
+            {
+                return true;
+            }
+
+            // Refused by the script after all (a newer one was written since the check): its chunks go.
+            await db.KeyDeleteAsync([.. Enumerable.Range(0, chunks).Select(i => K($"ckpt:{sequence}:{i}"))]).ConfigureAwait(false);
+            return false;
         }
         finally
         {
@@ -652,7 +668,7 @@ public sealed partial class RedisStore : IAsyncDisposable
         var r = await Db.ScriptEvaluateAsync(
             GraceScript,
             [K(GraceKey(subscriber))],
-            [imei, ticks, (long)retention.TotalSeconds, GraceChannel.ToString(), subscriber.Value]).ConfigureAwait(false);
+            [imei, ticks, (long)retention.TotalSeconds, GraceChannel.ToString(), subscriber.Value, ticks - retention.Ticks]).ConfigureAwait(false);
         return (long)r;
     }
 

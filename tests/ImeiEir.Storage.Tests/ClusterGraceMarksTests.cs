@@ -46,7 +46,7 @@ public sealed class ClusterGraceMarksTests : IClassFixture<RedisFixture>, IAsync
         Assert.Equal(kept ? [Imei] : [], node.Marks.ImeisSeenWith(NewNumber, long.MinValue));
     }
 
-    [Fact(Skip = "bug: Redis keeps a mark past Policy:GraceMarkRetention (the subscriber's hash expires as a whole, refreshed by every merge) and the merge answers that older time, so the pair gets no new grace")]
+    [Fact]
     public async Task FirstSeen_SamePairAgainAfterRetention_NewGraceKeptClusterWide()
     {
         var time = new FakeTimeProvider(T0);
@@ -72,7 +72,7 @@ public sealed class ClusterGraceMarksTests : IClassFixture<RedisFixture>, IAsync
         Assert.Equal(now, (long)await _cluster.Db.HashGetAsync(_cluster.Key(Schema.GraceKey(NewNumber.Value)), Imei));
     }
 
-    [Fact(Skip = "bug: HydrateAsync loads every mark Redis holds, those older than Policy:GraceMarkRetention included")]
+    [Fact]
     public async Task HydrateAsync_MarkInRedisOlderThanRetention_NotLoaded()
     {
         await _cluster.Db.HashSetAsync(_cluster.Key(Schema.GraceKey(NewNumber.Value)), Imei, T0.UtcTicks);

@@ -125,7 +125,7 @@ public sealed class RedisStoreCheckpointTests : IClassFixture<RedisFixture>, IAs
         Assert.Equal(before, await _cluster.DumpAsync());
     }
 
-    [Fact(Skip = "bug: a checkpoint older than the stored one is refused only after its chunks were written; they stay in Redis (ckpt:<older seq>:<i>, no TTL, never deleted)")]
+    [Fact]
     public async Task WriteCheckpointAsync_OlderThanStored_NotWrittenAndNoChunksLeftBehind()
     {
         var store = await _cluster.OpenStoreAsync();
