@@ -65,12 +65,12 @@ try
     var config = $"127.0.0.1:{redisPort}";
     await using var store = new RedisStore(new RedisOptions { Configuration = config });
     await store.ConnectAsync();
-    await store.InitializeEpochAsync();
+    await store.Log.InitializeEpochAsync();
     using var mux = await ConnectionMultiplexer.ConnectAsync(config + ",allowAdmin=true");
     var before = await UsedMemoryAsync(mux);
 
     // Device records go through the real commit path (the registry's RegisterDevice), 10 000 devices a batch.
-    var epoch = (await store.GetHeadAsync()).Epoch!;
+    var epoch = (await store.Log.GetHeadAsync()).Epoch!;
     long sequence = 0;
     long devices = 0;
     foreach (var chunk in data.Devices().Chunk(10_000))
@@ -82,13 +82,13 @@ try
                 "KG-" + d.Id.ToString("D9", CultureInfo.InvariantCulture), d.Imei2 >= 0 ? [d.Imei1, d.Imei2] : [d.Imei1]));
         }
 
-        var result = await store.CommitAsync(sequence, epoch, $"devices-{sequence}", "bench", plan, DateTime.UtcNow.Ticks);
+        var result = await store.Commits.CommitAsync(sequence, epoch, $"devices-{sequence}", "bench", plan, DateTime.UtcNow.Ticks);
         sequence = result.Sequence;
         devices += chunk.Length;
     }
 
     var afterDevices = await UsedMemoryAsync(mux);
-    await store.WriteCheckpointAsync(snapshot, sequence, "hydration-bench");
+    await store.Checkpoints.WriteCheckpointAsync(snapshot, sequence, "hydration-bench");
     var after = await UsedMemoryAsync(mux);
     var records = snapshot.Registered.Count + snapshot.Bindings.RecordCount + snapshot.Subscribers.Count;
     Console.WriteLine($"Redis devices: {(afterDevices - before) / 1e6:F1} MB for {devices:N0} devices = {(double)(afterDevices - before) / devices:F1} bytes/device (device and owner hashes, batch ids, log)");

@@ -61,6 +61,13 @@ public sealed partial class ClusterGraceMarks : IGraceMarks
 
     public void Remove(long imei, SubscriberKey subscriber) => _local.Remove(imei, subscriber);
 
+    /// <summary>Hears the marks other nodes merge (<c>grace-events</c>).</summary>
+    public Task SubscribeAsync(RedisStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return store.Connection.Subscriber.SubscribeAsync(store.Keys.GraceEvents, (_, message) => OnPublished(message.ToString()));
+    }
+
     /// <summary>A mark another node published (<c>imei:subscriber:ticks</c>).</summary>
     public void OnPublished(string message)
     {
@@ -75,7 +82,7 @@ public sealed partial class ClusterGraceMarks : IGraceMarks
     }
 
     /// <summary>Loads every mark from Redis, then queues the node's own so Redis learns the ones it missed.</summary>
-    public async Task HydrateAsync(RedisStore store, CancellationToken ct)
+    public async Task HydrateAsync(GraceMarkStore store, CancellationToken ct)
     {
         var n = 0;
         // Redis may hold marks past the retention (the subscriber's hash expires as a whole): those are not loaded.
@@ -100,7 +107,7 @@ public sealed partial class ClusterGraceMarks : IGraceMarks
     }
 
     /// <summary>Merges queued marks into Redis until cancelled, retrying while Redis is away.</summary>
-    public async Task PumpAsync(RedisStore store, CancellationToken ct)
+    public async Task PumpAsync(GraceMarkStore store, CancellationToken ct)
     {
         var retention = _policy.GraceMarkRetention;
         var nextPrune = _time.GetUtcNow();

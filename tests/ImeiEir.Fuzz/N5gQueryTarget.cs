@@ -81,12 +81,17 @@ internal static class N5gQueryTarget
         var checker = Fixture.Checker(mode);
         var policy = checker.Options;
 
-        // The endpoint records metrics; EirMetrics wants the node's replica and grace marks only for gauges read at
+        // The endpoint records metrics; EirMetrics wants the node's index, follower, sync state, connection and grace marks only for gauges read at
         // export time, so neither is started and nothing connects to Redis.
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         var marks = new ClusterGraceMarks(policy, Fixture.Time, NullLogger<ClusterGraceMarks>.Instance);
         var redis = new RedisOptions();
-        var replica = new ReplicatedIndex(new EirIndex(), new RedisStore(redis), marks, policy, redis, Fixture.Time, NullLogger<ReplicatedIndex>.Instance);
-        return (new EquipmentStatusEndpoint(checker, new EirMetrics(meters, replica, marks)), checker);
+        var index = new EirIndex();
+        var store = new RedisStore(redis);
+        var refusal = new SyncRefusal(NullLogger<SyncRefusal>.Instance);
+        var turn = new WriterTurn();
+        var checkpointer = new Checkpointer(index, store, turn, redis, Fixture.Time, NullLogger<Checkpointer>.Instance);
+        var follower = new LogFollower(index, store, turn, refusal, checkpointer, marks, redis, Fixture.Time, NullLogger<LogFollower>.Instance);
+        return (new EquipmentStatusEndpoint(checker, new EirMetrics(meters, index, follower, refusal, store.Connection, marks)), checker);
     }
 }

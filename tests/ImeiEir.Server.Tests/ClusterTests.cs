@@ -87,7 +87,7 @@ public sealed class ClusterTests : RedisTest
         {
             await node.ApplyOneAsync("r1", D.Register("dev-1", "35693803564380"), D.Bind("35209900176148", "996700111111", "437010000000001"));
             await node.ApplyOneAsync("r2", D.Stolen("35332206453425"), D.Bind("00000000000000", "996700222222"), D.Subscriber("437050000000009", "996700222222"));
-            await node.Services.GetRequiredService<ReplicatedIndex>().WriteCheckpointAsync();
+            await node.Services.GetRequiredService<Checkpointer>().WriteCheckpointAsync();
             await node.ApplyOneAsync("r3", D.Register("dev-2", "35332206453425"), D.Unbind("35209900176148", "996700111111", "437010000000001"), D.Bind("35209900176148", "996700111111"));
             before = [.. await Task.WhenAll(requests.Select(r => node.CheckAsync(r.Item1, r.Item2, r.Item3)))];
             stateBefore = await node.SyncStateAsync();
@@ -207,7 +207,7 @@ public sealed class ClusterTests : RedisTest
         Assert.Equal(StatusCode.Unavailable, refused);
         Assert.Equal(Reason.Registered, (await node.CheckAsync("35693803564380", "996700000001")).Reason);
         Assert.Equal(1UL, (await node.SyncStateAsync()).RegisteredImeis);
-        Assert.NotNull(node.Services.GetRequiredService<ReplicatedIndex>().Divergence);
+        Assert.NotNull(node.Services.GetRequiredService<SyncRefusal>().Reason);
     }
 
     [Fact]

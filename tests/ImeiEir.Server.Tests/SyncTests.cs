@@ -96,7 +96,7 @@ public sealed class SyncTests : NodeTest
     public async Task WriteCheckpoint_WhileAStreamKeepsBatchesInFlight_WrittenAndSyncUnharmed()
     {
         // A checkpoint compacts the index, which must wait for the pipeline's staged views to be published.
-        var replica = Node.Services.GetRequiredService<ImeiEir.Storage.ReplicatedIndex>();
+        var checkpointer = Node.Services.GetRequiredService<ImeiEir.Storage.Checkpointer>();
         using var call = Node.Sync.Apply(TestNode.Auth(TestNode.SyncKey));
         // The stream is live once the first batch is acked (a client may buffer a new call's first messages), so
         // every checkpoint below is of a sequence after the one before it. One checkpoint at a time: requests made
@@ -111,7 +111,7 @@ public sealed class SyncTests : NodeTest
             await call.RequestStream.WriteAsync(Batch(i));
             if (i % 10 == 5)
             {
-                checkpoints.Add(await replica.WriteCheckpointAsync());
+                checkpoints.Add(await checkpointer.WriteCheckpointAsync());
             }
         }
 

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace ImeiEir.Storage.Tests;
 
 /// <summary>
-/// <see cref="ClusterGraceMarks"/> and <see cref="RedisStore.MergeGraceMarkAsync"/>: a mark (IMEI, subscriber, first
+/// <see cref="ClusterGraceMarks"/> and <see cref="GraceMarkStore.MergeGraceMarkAsync"/>: a mark (IMEI, subscriber, first
 /// check) is kept <c>Policy:GraceMarkRetention</c> after the first check, then forgotten; when two nodes saw a pair first
 /// at different times, the earliest time wins on both (docs/domain.md, "Number switch"). Time is a
 /// <see cref="FakeTimeProvider"/>; Redis' own expiry runs on the real clock, so it never passes within a test.
@@ -80,7 +80,7 @@ public sealed class ClusterGraceMarksTests : IClassFixture<RedisFixture>, IAsync
         var store = await _cluster.OpenStoreAsync();
         var marks = new ClusterGraceMarks(new PolicyOptions { GraceMarkRetention = Retention }, time, NullLogger<ClusterGraceMarks>.Instance);
 
-        await marks.HydrateAsync(store, CancellationToken.None);
+        await marks.HydrateAsync(store.GraceMarks, CancellationToken.None);
 
         Assert.Empty(marks.ImeisSeenWith(NewNumber, long.MinValue));
     }
@@ -130,7 +130,7 @@ public sealed class ClusterGraceMarksTests : IClassFixture<RedisFixture>, IAsync
         var messages = await _cluster.Raw.GetSubscriber().SubscribeAsync(_cluster.GraceChannel);
         await _cluster.WaitForGraceSubscribersAsync(1);
 
-        var inForce = await store.MergeGraceMarkAsync(Imei, NewNumber, offered, Retention);
+        var inForce = await store.GraceMarks.MergeGraceMarkAsync(Imei, NewNumber, offered, Retention);
         // A marker published after the merge: what arrives before it is what the merge announced.
         await _cluster.Db.PublishAsync(_cluster.GraceChannel, "end");
         var received = new List<string>();
@@ -148,7 +148,7 @@ public sealed class ClusterGraceMarksTests : IClassFixture<RedisFixture>, IAsync
         Assert.InRange(ttl.GetValueOrDefault(), Retention - TimeSpan.FromHours(1), Retention);
     }
 
-    /// <summary>One node's grace marks as <see cref="ReplicatedIndex"/> wires them: the merge pump, and the grace channel feeding <see cref="ClusterGraceMarks.OnPublished"/>.</summary>
+    /// <summary>One node's grace marks as <see cref="RegistryHost"/> wires them: the merge pump, and the grace channel feeding <see cref="ClusterGraceMarks.OnPublished"/>.</summary>
     private sealed class MarksNode : IAsyncDisposable
     {
         private static long _settleImei = 86_753_090_000_000;
@@ -171,7 +171,7 @@ public sealed class ClusterGraceMarksTests : IClassFixture<RedisFixture>, IAsync
         {
             var store = await cluster.OpenStoreAsync();
             var marks = new ClusterGraceMarks(new PolicyOptions { GraceMarkRetention = Retention }, time, NullLogger<ClusterGraceMarks>.Instance);
-            await store.Subscriber.SubscribeAsync(store.GraceChannel, (_, message) => marks.OnPublished(message.ToString()));
+            await marks.SubscribeAsync(store);
             var node = new MarksNode(store, marks, time);
             if (pump)
             {
@@ -181,7 +181,7 @@ public sealed class ClusterGraceMarksTests : IClassFixture<RedisFixture>, IAsync
             return node;
         }
 
-        public void StartPump() => _pump = Task.Run(() => Marks.PumpAsync(_store, _stop.Token));
+        public void StartPump() => _pump = Task.Run(() => Marks.PumpAsync(_store.GraceMarks, _stop.Token));
 
         /// <summary>
         /// Waits until every mark queued so far is merged into Redis and the prune due at the clock's time has run. The

@@ -1,10 +1,11 @@
+using ImeiEir.Core.Registry;
 using ImeiEir.Storage.Tests.Support;
 
 namespace ImeiEir.Storage.Tests;
 
 /// <summary>
-/// The reads a node makes: <see cref="RedisStore.ReadLogAsync"/> (following), <see cref="RedisStore.PrefetchDevicesAsync"/>
-/// (the device records a batch is planned on, exact for one sequence) and <see cref="RedisStore.GetBatchAsync"/>.
+/// The reads a node makes: <see cref="RedisLog.ReadLogAsync"/> (following), <see cref="DeviceRecords.PrefetchDevicesAsync"/>
+/// (the device records a batch is planned on, exact for one sequence) and <see cref="RedisLog.GetBatchAsync"/>.
 /// </summary>
 public sealed class RedisStoreReadTests : IClassFixture<RedisFixture>, IAsyncLifetime
 {
@@ -34,7 +35,7 @@ public sealed class RedisStoreReadTests : IClassFixture<RedisFixture>, IAsyncLif
             await writer.CommitOkAsync($"b-{i}", D.Bind(ImeiA, $"99670000000{i}"));
         }
 
-        var entries = await writer.Store.ReadLogAsync(after, count);
+        var entries = await writer.Store.Log.ReadLogAsync(after, count);
 
         Assert.Equal(expected, entries.Select(e => e.Sequence));
         Assert.Equal(expected.Select(s => $"b-{s}"), entries.Select(e => e.BatchId));
@@ -48,7 +49,7 @@ public sealed class RedisStoreReadTests : IClassFixture<RedisFixture>, IAsyncLif
         await writer.CommitOkAsync("b-2", D.Bind(ImeiA, "996700111111"));
 
         // dev-9 claims an IMEI of dev-2, which the batch does not name: its owner is read too (a conflict to report).
-        var read = await writer.Store.PrefetchDevicesAsync("b-1", [D.Register("dev-9", ImeiB), D.Unregister("dev-1"), D.Register("dev-new", "86753090000001")], writer.Index.Current);
+        var read = await writer.Store.Devices.PrefetchDevicesAsync("b-1", BatchReads.Of([D.Register("dev-9", ImeiB), D.Unregister("dev-1"), D.Register("dev-new", "86753090000001")], writer.Index.Current));
 
         Assert.Equal((2L, 2L), (read.Sequence, read.ViewSequence));
         Assert.Equal((1L, StoreWriter.HashOf("b-1")), read.KnownBatch);
@@ -69,7 +70,7 @@ public sealed class RedisStoreReadTests : IClassFixture<RedisFixture>, IAsyncLif
         var writer = await _cluster.OpenWriterAsync();
         await writer.CommitOkAsync("b-1", D.Register("dev-1", ImeiA));
 
-        var read = await writer.Store.PrefetchDevicesAsync("b-2", [D.Unregister("dev-1")], writer.Index.Current);
+        var read = await writer.Store.Devices.PrefetchDevicesAsync("b-2", BatchReads.Of([D.Unregister("dev-1")], writer.Index.Current));
 
         Assert.Null(read.KnownBatch);
         Assert.Equal(1, read.Sequence);

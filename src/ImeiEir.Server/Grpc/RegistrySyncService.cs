@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using ImeiEir.Contracts.V1;
+using ImeiEir.Core.Index;
 using ImeiEir.Core.Registry;
 using ImeiEir.Storage;
 
@@ -10,22 +11,21 @@ namespace ImeiEir.Server.Grpc;
 /// <summary>Bulk delta sync: one ack per batch, in order; UNAVAILABLE (nothing acked) when Redis cannot take it.</summary>
 internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
 {
-    private readonly ReplicatedIndex _replica;
+    private readonly IRegistryWriter _writer;
+    private readonly EirIndex _index;
     private readonly RedisOptions _options;
 
-    public RegistrySyncService(ReplicatedIndex replica, RedisOptions options)
+    public RegistrySyncService(IRegistryWriter writer, EirIndex index, RedisOptions options)
     {
-        _replica = replica;
+        _writer = writer;
+        _index = index;
         _options = options;
     }
-
-    // Batches of one stream submitted and not yet answered.
-    private const int MaxOutstanding = 4;
 
     public override async Task Apply(IAsyncStreamReader<DeltaBatch> requestStream, IServerStreamWriter<BatchAck> responseStream, ServerCallContext context)
     {
         // Batches are submitted as they arrive (the node plans batch N+1 while N commits; it takes them in this
-        // order), at most MaxOutstanding at once; acks are written in the same order by a writer of their own, as
+        // order), at most WriteFlowControl.MaxOutstandingPerStream at once; acks are written in the same order by a writer of their own, as
         // their batches finish (a client may wait for an ack before it sends the next batch).
         var acks = Channel.CreateUnbounded<Task<BatchAck>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
@@ -37,7 +37,7 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
             while (!failed && await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
             {
                 var next = Prepare(requestStream.Current);
-                while (outstanding.Count >= MaxOutstanding || (outstanding.Count > 0 && outstanding.Peek().IsCompleted))
+                while (outstanding.Count >= WriteFlowControl.MaxOutstandingPerStream || (outstanding.Count > 0 && outstanding.Peek().IsCompleted))
                 {
                     var oldest = outstanding.Dequeue();
                     await ((Task)oldest).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -56,7 +56,7 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
 
                 var ack = next.Ack is { } refused
                     ? Task.FromResult(refused)
-                    : CommitAsync(next with { Prefetched = _replica.PrefetchAsync(next.Batch.BatchId, next.Deltas!) }, context.CancellationToken);
+                    : CommitAsync(next, context.CancellationToken);
                 outstanding.Enqueue(ack);
                 acks.Writer.TryWrite(ack);
             }
@@ -91,7 +91,7 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
         }
     }
 
-    private readonly record struct Prepared(DeltaBatch Batch, BatchAck? Ack, List<RegistryDelta?>? Deltas, string? Hash, Task<PrefetchedDevices?>? Prefetched = null);
+    private readonly record struct Prepared(DeltaBatch Batch, BatchAck? Ack, List<RegistryDelta?>? Deltas, string? Hash);
 
     // What can be decided without the index: an ack refusing the batch, or the batch mapped and hashed.
     private Prepared Prepare(DeltaBatch batch)
@@ -130,7 +130,9 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
     {
         var batch = prepared.Batch;
         var ack = new BatchAck { BatchId = batch.BatchId };
-        var outcome = await _replica.ApplyBatchAsync(batch.BatchId, prepared.Hash!, prepared.Deltas!, ct, prepared.Prefetched).ConfigureAwait(false);
+        // Submitted now (the writer starts reading for it at once); awaited in turn.
+        var pending = _writer.ApplyBatchAsync(batch.BatchId, prepared.Hash!, prepared.Deltas!, ct);
+        var outcome = await pending.ConfigureAwait(false);
         switch (outcome.Status)
         {
             case BatchStatus.Accepted:
@@ -153,12 +155,12 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
 
     public override Task<SyncState> GetSyncState(GetSyncStateRequest request, ServerCallContext context)
     {
-        if (!_replica.IsLoaded)
+        if (!_index.IsLoaded)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, "the node has not loaded its data yet"));
         }
 
-        var view = _replica.Index.Current;
+        var view = _index.Current;
         var state = new SyncState
         {
             Sequence = (ulong)view.Sequence,

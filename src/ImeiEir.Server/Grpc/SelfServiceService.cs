@@ -1,8 +1,8 @@
 using Grpc.Core;
 using ImeiEir.Contracts.V1;
 using ImeiEir.Core.Identifiers;
+using ImeiEir.Core.Index;
 using ImeiEir.Core.Registry;
-using ImeiEir.Storage;
 
 namespace ImeiEir.Server.Grpc;
 
@@ -12,9 +12,16 @@ internal sealed class SelfServiceService : SelfService.SelfServiceBase
     private const int MaxMaskedNumbers = 10;
     private const string SwitchPrefix = "switch_number.";
 
-    private readonly ReplicatedIndex _replica;
+    private readonly IRegistryWriter _writer;
+    private readonly IDeviceStatusReader _devices;
+    private readonly EirIndex _index;
 
-    public SelfServiceService(ReplicatedIndex replica) => _replica = replica;
+    public SelfServiceService(IRegistryWriter writer, IDeviceStatusReader devices, EirIndex index)
+    {
+        _writer = writer;
+        _devices = devices;
+        _index = index;
+    }
 
     public override async Task<DeviceStatusResponse> GetDeviceStatus(DeviceStatusRequest request, ServerCallContext context)
     {
@@ -25,43 +32,31 @@ internal sealed class SelfServiceService : SelfService.SelfServiceBase
             throw new RpcException(new Status(StatusCode.InvalidArgument, "imei " + ParseStatusText.DescribeImei(status)));
         }
 
-        var key = imei.Key.Value;
-        var view = _replica.Index.Current;
+        DeviceStatus device;
+        try
+        {
+            device = await _devices.GetAsync(imei.Key.Value, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (RegistryUnavailableException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+        }
+
         var response = new DeviceStatusResponse
         {
-            Registered = view.IsRegistered(key),
-            Stolen = view.IsStolen(key),
+            Registered = device.Registered,
+            Stolen = device.Stolen,
+            BoundNumbers = (uint)device.BoundMsisdns.Count,
+            DeviceId = device.DeviceId,
         };
-        var numbers = new SortedSet<long>();
-        foreach (var r in view.GetBindings(key).Records)
-        {
-            if (r.Msisdn != 0)
-            {
-                numbers.Add(r.Msisdn);
-            }
-        }
-
-        response.BoundNumbers = (uint)numbers.Count;
-        response.BoundNumbersMasked.AddRange(numbers.Take(MaxMaskedNumbers).Select(n => new Msisdn(n).ToMasked()));
-        if (response.Registered)
-        {
-            try
-            {
-                response.DeviceId = await _replica.Store.GetDeviceOfAsync(key).ConfigureAwait(false) ?? "";
-            }
-            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or StoreUnavailableException or TimeoutException)
-            {
-                throw new RpcException(new Status(StatusCode.Unavailable, "the device registry (Redis) is unavailable; retry"));
-            }
-        }
-
+        response.BoundNumbersMasked.AddRange(device.BoundMsisdns.Take(MaxMaskedNumbers).Select(n => new Msisdn(n).ToMasked()));
         return response;
     }
 
     public override async Task<SwitchNumberResponse> SwitchNumber(SwitchNumberRequest request, ServerCallContext context)
     {
         EnsureReady();
-        var outcome = await _replica.SwitchNumberAsync(new SwitchNumberDelta(request.PreviousMsisdn, request.NewMsisdn, request.Imei), context.CancellationToken).ConfigureAwait(false);
+        var outcome = await _writer.SwitchNumberAsync(new SwitchNumberDelta(request.PreviousMsisdn, request.NewMsisdn, request.Imei), context.CancellationToken).ConfigureAwait(false);
         switch (outcome.Status)
         {
             case BatchStatus.Accepted:
@@ -81,7 +76,7 @@ internal sealed class SelfServiceService : SelfService.SelfServiceBase
 
     private void EnsureReady()
     {
-        if (!_replica.IsLoaded)
+        if (!_index.IsLoaded)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, "the node has not loaded its data yet"));
         }

@@ -38,16 +38,13 @@ public static partial class EirHost
         services.AddSingleton(EndpointPorts.From(config));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<EirIndex>();
-        services.AddSingleton<ClusterGraceMarks>();
-        services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<RedisOptions>(), sp.GetRequiredService<ILogger<RedisStore>>()));
-        services.AddSingleton<ReplicatedIndex>();
-        services.AddHostedService(sp => sp.GetRequiredService<ReplicatedIndex>());
+        services.AddRegistryStorage(); // Redis, hydration, following, the commit pipeline (src/ImeiEir.Storage/README.md)
         services.AddSingleton(sp => new EquipmentChecker(
             sp.GetRequiredService<EirIndex>(),
             sp.GetRequiredService<ClusterGraceMarks>(),
             sp.GetRequiredService<PolicyOptions>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ReplicatedIndex>()));
+            sp.GetRequiredService<AmnestyBinder>()));
         services.AddSingleton<EirMetrics>();
         services.AddEirOverload(); // shedding checks, deadlines, sync calls per client (Overload/, settings Overload:*)
         services.AddDiameterS13(config); // listens only when Diameter:Listen is set
@@ -113,17 +110,17 @@ public static partial class EirHost
 }
 
 /// <summary>Ready once the node serves its data (never DENY from an empty index).</summary>
-internal sealed class ReadinessCheck(ReplicatedIndex replica) : IHealthCheck
+internal sealed class ReadinessCheck(EirIndex index, SyncRefusal refusal) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (!replica.IsLoaded)
+        if (!index.IsLoaded)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy("loading data from Redis"));
         }
 
-        var view = replica.Index.Current;
-        var note = replica.Divergence is { } d ? $"; SYNC REFUSED: {d}" : "";
+        var view = index.Current;
+        var note = refusal.Reason is { } d ? $"; SYNC REFUSED: {d}" : "";
         return Task.FromResult(HealthCheckResult.Healthy($"serving sequence {view.Sequence}{note}"));
     }
 }

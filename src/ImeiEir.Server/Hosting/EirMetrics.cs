@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using ImeiEir.Core.Index;
 using ImeiEir.Core.Policy;
 using ImeiEir.Storage;
 
@@ -26,7 +27,7 @@ internal sealed class EirMetrics
     private readonly Counter<long> _checks;
     private readonly Histogram<double> _duration;
 
-    public EirMetrics(IMeterFactory factory, ReplicatedIndex replica, ClusterGraceMarks marks)
+    public EirMetrics(IMeterFactory factory, EirIndex index, LogFollower follower, SyncRefusal refusal, RedisConnectionProvider redis, ClusterGraceMarks marks)
     {
         var meter = factory.Create(MeterName);
         _checks = meter.CreateCounter<long>("imeieir.checks", "{check}", "Checks answered, by reason.");
@@ -35,17 +36,17 @@ internal sealed class EirMetrics
             "s",
             "Time to decide one check (or one CheckBatch call), excluding transport.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.000_000_5, 0.000_001, 0.000_002, 0.000_005, 0.000_01, 0.000_05, 0.000_1, 0.001, 0.01, 0.1] });
-        meter.CreateObservableGauge("imeieir.index.sequence", () => replica.Index.Current.Sequence, "{batch}", "Sequence of the data this node serves.");
-        meter.CreateObservableGauge("imeieir.index.registered_imeis", () => replica.Index.Current.Counts.RegisteredImeis, "{imei}");
-        meter.CreateObservableGauge("imeieir.index.bindings", () => replica.Index.Current.Counts.Bindings, "{binding}");
-        meter.CreateObservableGauge("imeieir.index.stolen_imeis", () => replica.Index.Current.Counts.StolenImeis, "{imei}");
-        meter.CreateObservableGauge("imeieir.index.subscribers", () => replica.Index.Current.Counts.Subscribers, "{subscriber}");
-        meter.CreateObservableGauge("imeieir.index.snapshot_size", () => replica.Index.Current.SnapshotBytes, "By", "Bytes of the compact snapshot.");
-        meter.CreateObservableGauge("imeieir.index.overlay_entries", () => replica.Index.Current.OverlayEntries, "{entry}", "Changes not yet compacted.");
-        meter.CreateObservableGauge("imeieir.index.loaded", () => replica.IsLoaded ? 1 : 0, "{bool}", "1 once the node serves its data.");
-        meter.CreateObservableGauge("imeieir.sync.lag", () => replica.StoreSequence - replica.Index.Current.Sequence, "{batch}", "Batches in Redis not yet applied here.");
-        meter.CreateObservableGauge("imeieir.sync.refused", () => replica.Divergence is null ? 0 : 1, "{bool}", "1 while Redis' history does not match (sync refused).");
-        meter.CreateObservableGauge("imeieir.redis.connected", () => replica.RedisConnected ? 1 : 0, "{bool}");
+        meter.CreateObservableGauge("imeieir.index.sequence", () => index.Current.Sequence, "{batch}", "Sequence of the data this node serves.");
+        meter.CreateObservableGauge("imeieir.index.registered_imeis", () => index.Current.Counts.RegisteredImeis, "{imei}");
+        meter.CreateObservableGauge("imeieir.index.bindings", () => index.Current.Counts.Bindings, "{binding}");
+        meter.CreateObservableGauge("imeieir.index.stolen_imeis", () => index.Current.Counts.StolenImeis, "{imei}");
+        meter.CreateObservableGauge("imeieir.index.subscribers", () => index.Current.Counts.Subscribers, "{subscriber}");
+        meter.CreateObservableGauge("imeieir.index.snapshot_size", () => index.Current.SnapshotBytes, "By", "Bytes of the compact snapshot.");
+        meter.CreateObservableGauge("imeieir.index.overlay_entries", () => index.Current.OverlayEntries, "{entry}", "Changes not yet compacted.");
+        meter.CreateObservableGauge("imeieir.index.loaded", () => index.IsLoaded ? 1 : 0, "{bool}", "1 once the node serves its data.");
+        meter.CreateObservableGauge("imeieir.sync.lag", () => follower.StoreSequence - index.Current.Sequence, "{batch}", "Batches in Redis not yet applied here.");
+        meter.CreateObservableGauge("imeieir.sync.refused", () => refusal.Reason is null ? 0 : 1, "{bool}", "1 while Redis' history does not match (sync refused).");
+        meter.CreateObservableGauge("imeieir.redis.connected", () => redis.IsConnected ? 1 : 0, "{bool}");
         meter.CreateObservableGauge("imeieir.grace.marks", () => marks.Count, "{mark}");
         meter.CreateObservableGauge("imeieir.grace.pending", () => marks.Pending, "{mark}", "Grace marks not yet merged into Redis.");
     }

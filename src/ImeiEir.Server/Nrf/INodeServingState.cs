@@ -2,7 +2,7 @@ namespace ImeiEir.Server.Nrf;
 
 /// <summary>
 /// Whether this node can serve checks, as the NRF registration needs it: registered once the data is loaded,
-/// suspended while it is not or while sync is refused. Production reads <see cref="Storage.ReplicatedIndex"/>
+/// suspended while it is not or while sync is refused. Production reads the index and <see cref="Storage.SyncRefusal"/>
 /// (<see cref="ReplicatedIndexServingState"/>); tests drive it directly.
 /// </summary>
 internal interface INodeServingState

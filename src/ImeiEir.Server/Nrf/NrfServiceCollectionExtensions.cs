@@ -13,7 +13,7 @@ public static class NrfServiceCollectionExtensions
     /// Binds <see cref="NrfOptions"/> to the <c>Nrf</c> section and validates it at start. When <c>Nrf:Uri</c> is set,
     /// also adds the NRF HTTP client and <see cref="NrfRegistrar"/> as a hosted service (stopped before the data
     /// services, so the deregistration goes out first). The node's serving state comes from
-    /// <see cref="ImeiEir.Storage.ReplicatedIndex"/> unless an <see cref="INodeServingState"/> was registered before.
+    /// the index and <see cref="ImeiEir.Storage.SyncRefusal"/> unless an <see cref="INodeServingState"/> was registered before.
     /// </summary>
     public static IServiceCollection AddNrfRegistration(this IServiceCollection services, IConfiguration configuration)
     {

@@ -1,11 +1,12 @@
+using ImeiEir.Core.Index;
 using ImeiEir.Storage;
 
 namespace ImeiEir.Server.Nrf;
 
-/// <summary><see cref="INodeServingState"/> over the node's replica: two field reads, no I/O.</summary>
-internal sealed class ReplicatedIndexServingState(ReplicatedIndex replica) : INodeServingState
+/// <summary><see cref="INodeServingState"/> over the node's index and sync state: two field reads, no I/O.</summary>
+internal sealed class ReplicatedIndexServingState(EirIndex index, SyncRefusal refusal) : INodeServingState
 {
-    public bool IsLoaded => replica.IsLoaded;
+    public bool IsLoaded => index.IsLoaded;
 
-    public string? SyncRefusedReason => replica.Divergence;
+    public string? SyncRefusedReason => refusal.Reason;
 }

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Net.Client;
 using ImeiEir.Contracts.V1;
+using ImeiEir.Core.Index;
 using ImeiEir.Server.Nrf;
 using ImeiEir.Server.Tests.N5gEir;
 using ImeiEir.Storage;
@@ -80,8 +81,8 @@ public sealed class NrfNodeTests : IAsyncLifetime
         {
             if (c.IsPut && atPut is null)
             {
-                var replica = node!.Services.GetRequiredService<ReplicatedIndex>();
-                atPut = (replica.IsLoaded, replica.Index.Current.Sequence);
+                var index = node!.Services.GetRequiredService<EirIndex>();
+                atPut = (index.IsLoaded, index.Current.Sequence);
             }
         };
         node = await TestNode.StartAsync(_redis.Configuration, Settings(nrf), waitReady: false);
@@ -214,7 +215,7 @@ public sealed class NrfNodeTests : IAsyncLifetime
             await _redis.WipeAsync();
             await _redis.StartAsync();
             await nrf.WaitForAsync(c => c.PatchedStatus == "SUSPENDED");
-            Assert.NotNull(node.Services.GetRequiredService<ReplicatedIndex>().Divergence);
+            Assert.NotNull(node.Services.GetRequiredService<SyncRefusal>().Reason);
             Assert.Equal("SUSPENDED", (string?)nrf.Profiles[InstanceId]["nfStatus"]);
 
             // The backup is restored: the history is the node's again, and so is the registration.
@@ -222,7 +223,7 @@ public sealed class NrfNodeTests : IAsyncLifetime
             CopyDirectory(backup, _redis.Directory);
             await _redis.StartAsync();
             await nrf.WaitForAsync(c => c.PatchedStatus == "REGISTERED");
-            Assert.Null(node.Services.GetRequiredService<ReplicatedIndex>().Divergence);
+            Assert.Null(node.Services.GetRequiredService<SyncRefusal>().Reason);
             Assert.Equal("REGISTERED", (string?)nrf.Profiles[InstanceId]["nfStatus"]);
         }
         finally

@@ -58,7 +58,7 @@ public sealed class RedisPasswordFileTests : IAsyncLifetime
 
         await using var node = await TestNode.StartAsync(NodeConfiguration, new Dictionary<string, string?> { ["Redis:PasswordFile"] = file }, waitReady: false, logs: logs);
         var line = await Eventually.ReachAsync(
-            () => Task.FromResult(logs.Lines.FirstOrDefault(l => l.Contains("ImeiEir.Storage.RedisStore[2203]", StringComparison.Ordinal) && l.Contains("(AuthenticationFailure)", StringComparison.Ordinal))),
+            () => Task.FromResult(logs.Lines.FirstOrDefault(l => l.Contains("ImeiEir.Storage.RedisConnectionProvider[2203]", StringComparison.Ordinal) && l.Contains("(AuthenticationFailure)", StringComparison.Ordinal))),
             l => l is not null);
         using var http = new HttpClient();
         var ready = await http.GetAsync($"http://127.0.0.1:{node.AdminPort}/readyz");

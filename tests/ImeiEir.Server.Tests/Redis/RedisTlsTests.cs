@@ -135,7 +135,7 @@ public sealed class RedisTlsTests : IDisposable
         var logs = new CapturedLogs();
         await using var node = await TestNode.StartAsync(configuration, settings, waitReady: false, logs: logs);
         var line = await Eventually.ReachAsync(
-            () => Task.FromResult(logs.Lines.FirstOrDefault(l => l.Contains("ImeiEir.Storage.RedisStore[2203]", StringComparison.Ordinal) && l.Contains(why, StringComparison.Ordinal))),
+            () => Task.FromResult(logs.Lines.FirstOrDefault(l => l.Contains("ImeiEir.Storage.RedisConnectionProvider[2203]", StringComparison.Ordinal) && l.Contains(why, StringComparison.Ordinal))),
             l => l is not null);
         using var http = new HttpClient();
         var ready = await http.GetAsync($"http://127.0.0.1:{node.AdminPort}/readyz");

@@ -8,20 +8,26 @@ using Microsoft.Extensions.Time.Testing;
 namespace ImeiEir.Storage.Tests.Support;
 
 /// <summary>
-/// The storage side of one node as the host wires it (EirHost): an index, a store, cluster grace marks and the
-/// <see cref="ReplicatedIndex"/> that hydrates, follows and commits; time from a <see cref="FakeTimeProvider"/>.
+/// The storage side of one node as the host wires it (<see cref="StorageServiceCollectionExtensions.AddRegistryStorage"/>):
+/// an index, a store, cluster grace marks, the follower, the commit pipeline, the checkpointer and the
+/// <see cref="RegistryHost"/> that runs them; time from a <see cref="FakeTimeProvider"/>.
 /// </summary>
 public sealed class Node : IAsyncDisposable
 {
     /// <summary>Where every node's clock starts.</summary>
     public static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private Node(EirIndex index, RedisStore store, ClusterGraceMarks marks, ReplicatedIndex replica, PolicyOptions policy, FakeTimeProvider time)
+    private readonly RegistryHost _host;
+
+    private Node(EirIndex index, RedisStore store, ClusterGraceMarks marks, SyncRefusal refusal, Checkpointer checkpointer, CommitPipeline writer, RegistryHost host, PolicyOptions policy, FakeTimeProvider time)
     {
         Index = index;
         Store = store;
         Marks = marks;
-        Replica = replica;
+        Refusal = refusal;
+        Checkpointer = checkpointer;
+        Writer = writer;
+        _host = host;
         Policy = policy;
         Time = time;
     }
@@ -32,7 +38,11 @@ public sealed class Node : IAsyncDisposable
 
     public ClusterGraceMarks Marks { get; }
 
-    public ReplicatedIndex Replica { get; }
+    public SyncRefusal Refusal { get; }
+
+    public Checkpointer Checkpointer { get; }
+
+    public CommitPipeline Writer { get; }
 
     public PolicyOptions Policy { get; }
 
@@ -47,10 +57,16 @@ public sealed class Node : IAsyncDisposable
         var index = new EirIndex();
         var store = new RedisStore(options);
         var marks = new ClusterGraceMarks(policy, time, NullLogger<ClusterGraceMarks>.Instance);
-        var replica = new ReplicatedIndex(index, store, marks, policy, options, time, NullLogger<ReplicatedIndex>.Instance);
-        var node = new Node(index, store, marks, replica, policy, time);
-        await replica.StartAsync(CancellationToken.None);
-        await Eventually.TrueAsync(() => replica.IsLoaded, "the node loaded its data from Redis");
+        var turn = new WriterTurn();
+        var refusal = new SyncRefusal(NullLogger<SyncRefusal>.Instance);
+        var checkpointer = new Checkpointer(index, store, turn, options, time, NullLogger<Checkpointer>.Instance);
+        var follower = new LogFollower(index, store, turn, refusal, checkpointer, marks, options, time, NullLogger<LogFollower>.Instance);
+        var writer = new CommitPipeline(index, store, turn, follower, refusal, checkpointer, marks, policy, options, time, NullLogger<CommitPipeline>.Instance);
+        var amnesty = new AmnestyBinder(writer, NullLogger<AmnestyBinder>.Instance);
+        var host = new RegistryHost(store, follower, writer, checkpointer, amnesty, marks, NullLogger<RegistryHost>.Instance);
+        var node = new Node(index, store, marks, refusal, checkpointer, writer, host, policy, time);
+        await host.StartAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => index.IsLoaded, "the node loaded its data from Redis");
         return node;
     }
 
@@ -58,7 +74,7 @@ public sealed class Node : IAsyncDisposable
     public Task<BatchOutcome> ApplyAsync(string batchId, params RegistryDelta[] deltas) => ApplyAsync(batchId, StoreWriter.HashOf(batchId), deltas);
 
     public Task<BatchOutcome> ApplyAsync(string batchId, string contentHash, params RegistryDelta[] deltas)
-        => Replica.ApplyBatchAsync(batchId, contentHash, deltas, CancellationToken.None);
+        => Writer.ApplyBatchAsync(batchId, contentHash, deltas, CancellationToken.None);
 
     /// <summary>A batch that must be accepted; returns its sequence.</summary>
     public async Task<long> ApplyOkAsync(string batchId, params RegistryDelta[] deltas)
@@ -70,7 +86,7 @@ public sealed class Node : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Replica.DisposeAsync();
+        await _host.StopAsync(CancellationToken.None);
         await Store.DisposeAsync();
     }
 }

@@ -7,7 +7,7 @@ namespace ImeiEir.Storage.Tests.Support;
 /// <summary>
 /// Writes the way a node does, one step at a time and in plain sight: plans a batch with the real
 /// <see cref="BatchPlanner"/> on its own index view and the device records read from the store, commits it with
-/// <see cref="RedisStore.CommitAsync"/>, and applies it to its index when Redis accepted it. No pipeline, no
+/// <see cref="BatchCommitter.CommitAsync"/>, and applies it to its index when Redis accepted it. No pipeline, no
 /// subscription: what reaches other nodes reaches them through Redis only.
 /// </summary>
 public sealed class StoreWriter
@@ -33,7 +33,7 @@ public sealed class StoreWriter
 
     public static async Task<StoreWriter> CreateAsync(RedisStore store)
     {
-        var epoch = await store.InitializeEpochAsync();
+        var epoch = await store.Log.InitializeEpochAsync();
         var writer = new StoreWriter(store, epoch);
         writer.Index.MarkLoaded();
         return writer;
@@ -46,7 +46,7 @@ public sealed class StoreWriter
     public async Task<BatchPlan> PlanAsync(params RegistryDelta[] deltas)
     {
         var view = Index.Current;
-        var devices = await Store.PrefetchDevicesAsync("", deltas, view);
+        var devices = await Store.Devices.PrefetchDevicesAsync("", BatchReads.Of(deltas, view));
         var plan = _planner.Plan(deltas, view, devices.Directory);
         Assert.True(plan.IsValid, string.Join("; ", plan.Errors.Select(e => $"{e.Index}: {e.Message}")));
         return plan;
@@ -59,7 +59,7 @@ public sealed class StoreWriter
     {
         await CatchUpAsync();
         var plan = await PlanAsync(deltas);
-        var result = await Store.CommitAsync(Index.Current.Sequence, Epoch, batchId, contentHash, plan, CommitTime.UtcTicks);
+        var result = await Store.Commits.CommitAsync(Index.Current.Sequence, Epoch, batchId, contentHash, plan, CommitTime.UtcTicks);
         if (result.Status == CommitStatus.Committed)
         {
             Index.Apply(result.Sequence, plan.Mutations.ToArray(), CommitTime);
@@ -79,7 +79,7 @@ public sealed class StoreWriter
     /// <summary>Applies what other writers committed since the writer's sequence.</summary>
     public async Task CatchUpAsync()
     {
-        foreach (var e in await Store.ReadLogAsync(Index.Current.Sequence, 10_000))
+        foreach (var e in await Store.Log.ReadLogAsync(Index.Current.Sequence, 10_000))
         {
             Index.Apply(e.Sequence, e.Mutations, new DateTimeOffset(e.AppliedAtTicks, TimeSpan.Zero));
         }

@@ -45,11 +45,11 @@ public sealed class TestCluster : IAsyncDisposable
         return store;
     }
 
-    /// <summary>A writer committing through <see cref="RedisStore.CommitAsync"/> directly (no pipeline, no subscription).</summary>
+    /// <summary>A writer committing through <see cref="BatchCommitter.CommitAsync"/> directly (no pipeline, no subscription).</summary>
     public async Task<StoreWriter> OpenWriterAsync(Action<RedisOptions>? tweak = null)
         => await StoreWriter.CreateAsync(await OpenStoreAsync(tweak));
 
-    /// <summary>A node (<see cref="ReplicatedIndex"/>) started on this cluster, loaded.</summary>
+    /// <summary>A node (<see cref="RegistryHost"/> and its parts) started on this cluster, loaded.</summary>
     public async Task<Node> StartNodeAsync(Action<RedisOptions>? tweak = null, PolicyOptions? policy = null)
     {
         var node = await Node.StartAsync(Options(tweak), policy ?? new PolicyOptions());

@@ -1,30 +1,55 @@
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using ImeiEir.Core.Index;
+using ImeiEir.Core.Policy;
 using ImeiEir.Core.Registry;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace ImeiEir.Storage;
 
 /// <summary>
-/// The write pipeline (registry batches, number switches, amnesty bindings: every write of the node is one
-/// sequence through it): batch N+1 is planned on the index as batch N leaves it (a staged view, not yet
-/// published) and its commit is sent behind N's, so the node plans while Redis commits. Redis runs the commits
-/// in order; each after the first checks that the one before it was committed as the sequence it planned on,
-/// so nothing is committed on a plan whose basis failed. A batch is acked only once its commit is confirmed and
-/// its view published; on any other answer every staged view is taken back and the batches behind it are
-/// planned again.
+/// Every write of the node (registry batches, number switches, amnesty bindings), one sequence each, in the order
+/// submitted: plan on the newest view (the staged one while the batch before is still committing), stage the plan in
+/// the index, send the commit script right behind the one before (naming it as its predecessor), and once Redis
+/// answers publish the staged view, wait for replicas if asked, and answer. A commit Redis refuses ("moved": another
+/// node committed first) takes every staged view back; the batches are planned again after catching up. See
+/// README.md beside this file for the flow and its invariants.
 /// </summary>
-public sealed partial class ReplicatedIndex
+public sealed partial class CommitPipeline : IRegistryWriter
 {
-    // Commits in flight at once, and batches a burst takes before it lets the follow loop, a number switch or a
-    // checkpoint have the writer's turn.
-    private const int PipelineDepth = 2;
-    private const int BurstBatches = 64;
-
+    private readonly EirIndex _index;
+    private readonly RedisStore _store;
+    private readonly WriterTurn _turn;
+    private readonly LogFollower _follower;
+    private readonly SyncRefusal _refusal;
+    private readonly Checkpointer _checkpointer;
+    private readonly ClusterGraceMarks _marks;
+    private readonly BatchPlanner _planner;
+    private readonly RedisOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly OwnCommits _ownCommits = new();
     private readonly Channel<PendingBatch> _pending = Channel.CreateUnbounded<PendingBatch>(new UnboundedChannelOptions { SingleReader = true });
+    private long _prefetchHits;
+    private long _prefetchMisses;
 
-    // A batch waiting for the pipeline: how to plan it on a view, and what was read for it on arrival.
+    public CommitPipeline(EirIndex index, RedisStore store, WriterTurn turn, LogFollower follower, SyncRefusal refusal, Checkpointer checkpointer, ClusterGraceMarks marks, PolicyOptions policy, RedisOptions options, TimeProvider time, ILogger<CommitPipeline> log)
+    {
+        _index = index;
+        _store = store;
+        _turn = turn;
+        _follower = follower;
+        _refusal = refusal;
+        _checkpointer = checkpointer;
+        _marks = marks;
+        _planner = new BatchPlanner(policy);
+        _options = options;
+        _time = time;
+        _log = log;
+    }
+
+    // A write waiting for the pipeline: how to plan it on a view, and what was read for it on arrival.
     private sealed record PendingBatch(string BatchId, string ContentHash, Func<EirView, Task<BatchPlan>> Plan, Task<PrefetchedDevices?>? Prefetched, CancellationToken Ct)
     {
         public TaskCompletionSource<BatchOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -34,20 +59,39 @@ public sealed partial class ReplicatedIndex
 
     private sealed record InFlight(PendingBatch Batch, BatchPlan Plan, EirView Staged, Task<CommitResult> Commit);
 
-    /// <summary>
-    /// Validates, commits and applies one registry batch; the ack may be sent once this returns Accepted. Batches
-    /// are taken in the order of the calls. <paramref name="prefetched"/> (from <see cref="PrefetchAsync"/>) is
-    /// used if it can be brought to the sequence the batch is planned on; otherwise the records are read again.
-    /// </summary>
-    public Task<BatchOutcome> ApplyBatchAsync(string batchId, string contentHash, IReadOnlyList<RegistryDelta> deltas, CancellationToken ct, Task<PrefetchedDevices?>? prefetched = null)
-        => EnqueueAsync(
+    /// <summary>Batches planned on records read ahead of their turn, and those that had to read them again (diagnostics).</summary>
+    public (long Hits, long Misses) PrefetchStats => (Interlocked.Read(ref _prefetchHits), Interlocked.Read(ref _prefetchMisses));
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Whether the batch id is known and the device records the batch needs are read at once, without waiting for the
+    /// writer's turn (a read sent after the commit before would wait behind it in Redis); they are used if they can be
+    /// brought to the sequence the batch is planned on, otherwise read again then.
+    /// </remarks>
+    public Task<BatchOutcome> ApplyBatchAsync(string batchId, string contentHash, IReadOnlyList<RegistryDelta> deltas, CancellationToken ct)
+    {
+        var prefetched = PrefetchAsync(batchId, deltas);
+        return EnqueueAsync(
             batchId,
             contentHash,
-            async view => _planner.Plan(deltas, view, NeedsDevices(deltas) ? await DevicesForAsync(deltas, view, prefetched).ConfigureAwait(false) : new InMemoryDeviceDirectory()),
+            async view => _planner.Plan(deltas, view, await DevicesForAsync(deltas, view, prefetched).ConfigureAwait(false)),
             prefetched,
             ct);
+    }
 
-    // Every write of the node (registry batches, number switches, amnesty bindings) is one sequence through here.
+    /// <inheritdoc/>
+    public Task<BatchOutcome> SwitchNumberAsync(SwitchNumberDelta delta, CancellationToken ct)
+        => EnqueueAsync(
+            "switch-" + Guid.NewGuid().ToString("N"),
+            "switch",
+            view => Task.FromResult(_planner.PlanSwitch(delta, view, _marks, _time.GetUtcNow().UtcTicks)),
+            prefetched: null,
+            ct);
+
+    /// <summary>Amnesty bindings (already resolved, see <see cref="AmnestyBindings"/>) as one batch.</summary>
+    public Task<BatchOutcome> ApplyAmnestyAsync(IReadOnlyList<Mutation> bindings, CancellationToken ct)
+        => EnqueueAsync("auto-" + Guid.NewGuid().ToString("N"), "auto", _ => Task.FromResult(AmnestyBindings.Plan(bindings)), prefetched: null, ct);
+
     private Task<BatchOutcome> EnqueueAsync(string batchId, string contentHash, Func<EirView, Task<BatchPlan>> plan, Task<PrefetchedDevices?>? prefetched, CancellationToken ct)
     {
         if (!_index.IsLoaded)
@@ -55,7 +99,7 @@ public sealed partial class ReplicatedIndex
             return Task.FromResult(BatchOutcome.Fail(BatchStatus.Unavailable, "the node has not loaded its data yet"));
         }
 
-        if (_divergence is { } reason)
+        if (_refusal.Reason is { } reason)
         {
             return Task.FromResult(BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + reason));
         }
@@ -69,7 +113,46 @@ public sealed partial class ReplicatedIndex
         return batch.Done.Task;
     }
 
-    private async Task PipelineLoopAsync(CancellationToken stop)
+    // Null when the node cannot write now or the read failed (planning reads the records then).
+    private async Task<PrefetchedDevices?> PrefetchAsync(string batchId, IReadOnlyList<RegistryDelta> deltas)
+    {
+        if (!_index.IsLoaded || _refusal.Reason is not null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await _store.Devices.PrefetchDevicesAsync(batchId, BatchReads.Of(deltas, _index.Current)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            return null;
+        }
+    }
+
+    // The device directory to plan on at the view's sequence: the early read brought forward, or a new read. The
+    // caller holds the writer's turn.
+    private async Task<IDeviceDirectory> DevicesForAsync(IReadOnlyList<RegistryDelta> deltas, EirView view, Task<PrefetchedDevices?> prefetched)
+    {
+        var reads = BatchReads.Of(deltas, view);
+        if (reads.IsEmpty)
+        {
+            return new InMemoryDeviceDirectory();
+        }
+
+        if (await prefetched.ConfigureAwait(false) is { } early && _ownCommits.TryBringForward(early, view.Sequence, out var directory))
+        {
+            Interlocked.Increment(ref _prefetchHits);
+            return directory;
+        }
+
+        Interlocked.Increment(ref _prefetchMisses);
+        return (await _store.Devices.PrefetchDevicesAsync("", reads).ConfigureAwait(false)).Directory;
+    }
+
+    /// <summary>Takes the submitted writes in bursts, each under the writer's turn, until <paramref name="stop"/>; then answers the rest "shutting down".</summary>
+    public async Task RunAsync(CancellationToken stop)
     {
         var retry = new LinkedList<PendingBatch>();
         try
@@ -81,14 +164,9 @@ public sealed partial class ReplicatedIndex
                     return;
                 }
 
-                await _gate.WaitAsync(stop).ConfigureAwait(false);
-                try
+                using (await _turn.TakeAsync(stop).ConfigureAwait(false))
                 {
                     await BurstAsync(retry).ConfigureAwait(false);
-                }
-                finally
-                {
-                    _gate.Release();
                 }
             }
         }
@@ -122,24 +200,24 @@ public sealed partial class ReplicatedIndex
         return _pending.Reader.TryRead(out batch!);
     }
 
-    // Caller holds the gate.
+    // Caller holds the writer's turn.
     private async Task BurstAsync(LinkedList<PendingBatch> retry)
     {
         var inFlight = new Queue<InFlight>();
         var taken = 0;
         try
         {
-            await CatchUpAsync().ConfigureAwait(false);
-            var depth = _options.AckReplicas > 0 ? 1 : PipelineDepth;
+            await _follower.CatchUpAsync().ConfigureAwait(false);
+            var depth = _options.AckReplicas > 0 ? 1 : WriteFlowControl.PipelineDepth;
             while (true)
             {
-                while (inFlight.Count < depth && taken < BurstBatches && TryNext(retry, out var batch))
+                while (inFlight.Count < depth && taken < WriteFlowControl.BurstBatches && TryNext(retry, out var batch))
                 {
                     taken++;
                     BatchOutcome? outcome;
                     try
                     {
-                        outcome = await StartAsync(batch, inFlight).ConfigureAwait(false);
+                        outcome = await StartCommitAsync(batch, inFlight).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (IsStorageFailure(ex))
                     {
@@ -166,7 +244,7 @@ public sealed partial class ReplicatedIndex
 
                 if (inFlight.Count == 0)
                 {
-                    if (retry.Count > 0 && taken < BurstBatches)
+                    if (retry.Count > 0 && taken < WriteFlowControl.BurstBatches)
                     {
                         continue;
                     }
@@ -180,7 +258,7 @@ public sealed partial class ReplicatedIndex
                 if (result.Status == CommitStatus.Committed)
                 {
                     _index.Publish(head.Staged);
-                    _mutationsSinceCheckpoint += head.Plan.Mutations.Count;
+                    _checkpointer.Count(head.Plan.Mutations.Count);
                     foreach (var (imei, sub) in head.Plan.GraceMarksConsumed)
                     {
                         _marks.Remove(imei, sub);
@@ -208,15 +286,15 @@ public sealed partial class ReplicatedIndex
                             retry.AddFirst(head.Batch);
                         }
 
-                        await CatchUpAsync().ConfigureAwait(false);
+                        await _follower.CatchUpAsync().ConfigureAwait(false);
                         break;
                     case CommitStatus.SequenceMoved:
-                        Diverge($"Redis is at sequence {result.Sequence}, behind this node's {_index.Current.Sequence}");
-                        head.Batch.Done.TrySetResult(BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + _divergence));
+                        _refusal.Refuse($"Redis is at sequence {result.Sequence}, behind this node's {_index.Current.Sequence}");
+                        head.Batch.Done.TrySetResult(BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + _refusal.Reason));
                         break;
                     default:
-                        Diverge("Redis' history is not this node's (epoch missing or changed)");
-                        head.Batch.Done.TrySetResult(BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + _divergence));
+                        _refusal.Refuse("Redis' history is not this node's (epoch missing or changed)");
+                        head.Batch.Done.TrySetResult(BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + _refusal.Reason));
                         break;
                 }
             }
@@ -253,22 +331,22 @@ public sealed partial class ReplicatedIndex
         }
     }
 
-    private static bool IsStorageFailure(Exception ex)
+    internal static bool IsStorageFailure(Exception ex)
         => ex is RedisException or StoreUnavailableException or TimeoutException or InvalidOperationException { InnerException: RedisException };
 
-    // Returned by StartAsync for a known batch id while commits are in flight.
+    // Returned by StartCommitAsync for a known batch id while commits are in flight.
     private static readonly BatchOutcome Deferred = BatchOutcome.Fail(BatchStatus.Unavailable, "deferred");
 
     // Plans the batch on the newest view, stages it and sends its commit; or returns its outcome when no commit
     // is needed.
-    private async Task<BatchOutcome?> StartAsync(PendingBatch batch, Queue<InFlight> inFlight)
+    private async Task<BatchOutcome?> StartCommitAsync(PendingBatch batch, Queue<InFlight> inFlight)
     {
         if (batch.Ct.IsCancellationRequested)
         {
             return BatchOutcome.Fail(BatchStatus.Unavailable, "the request was cancelled");
         }
 
-        if (_divergence is { } reason)
+        if (_refusal.Reason is { } reason)
         {
             return BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + reason);
         }
@@ -277,7 +355,7 @@ public sealed partial class ReplicatedIndex
         // behind the commit in flight). A retry of a batch still in flight is not known yet then: its commit answers
         // "duplicate", or, if it no longer plans as valid, the id is read again below.
         var early = batch.Prefetched is null ? null : await batch.Prefetched.ConfigureAwait(false);
-        var known = early is not null ? early.KnownBatch : await _store.GetBatchAsync(batch.BatchId).ConfigureAwait(false);
+        var known = early is not null ? early.KnownBatch : await _store.Log.GetBatchAsync(batch.BatchId).ConfigureAwait(false);
         if (known is { } k)
         {
             // The original may be one of the commits in flight: answer once they are in.
@@ -290,7 +368,7 @@ public sealed partial class ReplicatedIndex
         var plan = await batch.Plan(basis).ConfigureAwait(false);
         if (!plan.IsValid)
         {
-            if (early is not null && await _store.GetBatchAsync(batch.BatchId).ConfigureAwait(false) is { } again)
+            if (early is not null && await _store.Log.GetBatchAsync(batch.BatchId).ConfigureAwait(false) is { } again)
             {
                 return inFlight.Count > 0
                     ? Deferred
@@ -302,11 +380,11 @@ public sealed partial class ReplicatedIndex
 
         var at = _time.GetUtcNow();
         var staged = _index.Stage(basis.Sequence + 1, CollectionsMarshal.AsSpan(plan.Mutations), at);
-        RememberOwnCommit(staged.Sequence, plan);
+        _ownCommits.Remember(staged.Sequence, plan);
         var predecessor = inFlight.Count > 0 ? inFlight.Last() : null;
-        var commit = _store.CommitAsync(
+        var commit = _store.Commits.CommitAsync(
             basis.Sequence,
-            _epoch!,
+            _follower.Epoch,
             batch.BatchId,
             batch.ContentHash,
             plan,
@@ -318,7 +396,7 @@ public sealed partial class ReplicatedIndex
 
     private async Task<BatchOutcome> AcknowledgeAsync(long sequence, BatchPlan plan)
     {
-        var replicas = await _store.WaitForReplicasAsync().ConfigureAwait(false);
+        var replicas = await _store.Log.WaitForReplicasAsync().ConfigureAwait(false);
         if (replicas < _options.AckReplicas)
         {
             return BatchOutcome.Fail(BatchStatus.Unavailable,
@@ -328,17 +406,33 @@ public sealed partial class ReplicatedIndex
         return new BatchOutcome(BatchStatus.Accepted, sequence, [], "", plan.SwitchedImeis);
     }
 
+    // The caller holds the writer's turn.
+    private async Task<BatchOutcome> DuplicateAsync(string batchId, string contentHash, long sequence, string storedHash)
+    {
+        if (storedHash != contentHash)
+        {
+            return BatchOutcome.Fail(BatchStatus.IdReused, $"batch_id '{batchId}' was already accepted (sequence {sequence}) with different content");
+        }
+
+        // The original may still be on its way here from the log; and a retry after a replica shortfall must not
+        // be acked before the replicas have it either.
+        await _follower.CatchUpAsync().ConfigureAwait(false);
+        var replicas = await _store.Log.WaitForReplicasAsync().ConfigureAwait(false);
+        if (replicas < _options.AckReplicas)
+        {
+            return BatchOutcome.Fail(BatchStatus.Unavailable,
+                $"sequence {sequence} is in the Redis primary but only {replicas} of {_options.AckReplicas} replicas confirmed; retry with the same batch_id");
+        }
+
+        return new BatchOutcome(BatchStatus.Duplicate, sequence, [], "", []);
+    }
+
     // Discards every staged view and forgets their device changes; the batches in flight (whose commits Redis
     // refuses behind the failed one) go back to the front of the line, in order, unless retry is null.
     private async Task TakeBackAsync(Queue<InFlight> inFlight, LinkedList<PendingBatch>? retry)
     {
         _index.DiscardStaged();
-        var current = _index.Current.Sequence;
-        foreach (var seq in _ownCommits.Keys.Where(s => s > current).ToList())
-        {
-            _ownCommits.Remove(seq);
-        }
-
+        _ownCommits.ForgetAfter(_index.Current.Sequence);
         if (retry is null)
         {
             return;
@@ -356,5 +450,14 @@ public sealed partial class ReplicatedIndex
         {
             retry.AddFirst(behind[i]);
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "A batch could not be committed (storage unavailable): {Error}")]
+        public static partial void CommitFailed(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 2012, Level = LogLevel.Error, Message = "The sync pipeline failed; the batches in flight were answered UNAVAILABLE: {Error}\n{Stack}")]
+        public static partial void PipelineFailed(ILogger logger, string error, string stack);
     }
 }

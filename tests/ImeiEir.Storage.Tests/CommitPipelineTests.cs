@@ -1,22 +1,23 @@
 using ImeiEir.Core.Policy;
+using ImeiEir.Core.Registry;
 using ImeiEir.Storage.Tests.Support;
 using ImeiEir.Tests.Shared;
 
 namespace ImeiEir.Storage.Tests;
 
 /// <summary>
-/// <see cref="ReplicatedIndex.ApplyBatchAsync"/>: what a node answers for each answer of the commit script, and that its
+/// <see cref="CommitPipeline.ApplyBatchAsync"/>: what a node answers for each answer of the commit script, and that its
 /// pipeline (a commit sent behind the one before, which it names as its predecessor) commits every batch once, in order,
 /// also while another writer commits between them.
 /// </summary>
-public sealed class ReplicatedIndexPipelineTests : IClassFixture<RedisFixture>, IAsyncLifetime
+public sealed class CommitPipelineTests : IClassFixture<RedisFixture>, IAsyncLifetime
 {
     private const string ImeiA = "35693803564380";
     private const string ImeiB = "35209900176148";
 
     private readonly TestCluster _cluster;
 
-    public ReplicatedIndexPipelineTests(RedisFixture redis) => _cluster = new TestCluster(redis);
+    public CommitPipelineTests(RedisFixture redis) => _cluster = new TestCluster(redis);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -72,7 +73,7 @@ public sealed class ReplicatedIndexPipelineTests : IClassFixture<RedisFixture>, 
         var outcome = await node.ApplyAsync("b-2", D.Register("dev-2", ImeiB));
 
         Assert.Equal(BatchStatus.Refused, outcome.Status);
-        Assert.NotNull(node.Replica.Divergence);
+        Assert.NotNull(node.Refusal.Reason);
         Assert.Equal(before, await _cluster.DumpAsync());
         // The node keeps serving what it had.
         var check = new EquipmentChecker(node.Index, new InMemoryGraceMarks(), node.Policy, node.Time).Check(ImeiA, "996700000001", "");
@@ -100,7 +101,7 @@ public sealed class ReplicatedIndexPipelineTests : IClassFixture<RedisFixture>, 
         var outcomes = await Task.WhenAll(fromNode);
         await fromWriter;
 
-        var log = await writer.Store.ReadLogAsync(0, 100);
+        var log = await writer.Store.Log.ReadLogAsync(0, 100);
         Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), log.Select(e => e.Sequence));
         Assert.Equal(
             Enumerable.Range(1, 30).Select(i => $"node-{i}").Concat(Enumerable.Range(1, 10).Select(i => $"writer-{i}")).Order(StringComparer.Ordinal),

@@ -9,13 +9,13 @@ namespace ImeiEir.Storage.Tests;
 /// and a poll every <c>Redis:FollowPollInterval</c> brings it up to date when a notification is lost. The changes come
 /// from a <see cref="StoreWriter"/> (another node's store, committing through Redis only).
 /// </summary>
-public sealed class ReplicatedIndexFollowTests : IClassFixture<RedisFixture>, IAsyncLifetime
+public sealed class LogFollowerTests : IClassFixture<RedisFixture>, IAsyncLifetime
 {
     private const string Imei = "35693803564380";
 
     private readonly TestCluster _cluster;
 
-    public ReplicatedIndexFollowTests(RedisFixture redis) => _cluster = new TestCluster(redis);
+    public LogFollowerTests(RedisFixture redis) => _cluster = new TestCluster(redis);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -46,7 +46,7 @@ public sealed class ReplicatedIndexFollowTests : IClassFixture<RedisFixture>, IA
 
         // The follower's subscription is gone: Redis delivers the next notification to nobody.
         await _cluster.WaitForSubscribersAsync(1);
-        await follower.Store.Subscriber.UnsubscribeAsync(follower.Store.ChangeChannel);
+        await follower.Store.Connection.Subscriber.UnsubscribeAsync(follower.Store.Keys.Changes);
         await _cluster.WaitForSubscribersAsync(0);
         var sequence = await writer.CommitOkAsync("b-2", D.Register("dev-1", Imei));
         await Eventually.TrueAsync(() => follower.Sequence == sequence, "the follower polled the log and applied the commit");

@@ -6,14 +6,14 @@ using StackExchange.Redis;
 namespace ImeiEir.Storage.Tests;
 
 /// <summary>
-/// <see cref="RedisStore.CommitAsync"/>: every answer of the commit script, in the order the script decides
+/// <see cref="BatchCommitter.CommitAsync"/>: every answer of the commit script, in the order the script decides
 /// (docs/redis-schema.md, "Writing"), and what Redis holds after each. A known batch id is answered first
 /// (<see cref="CommitStatus.DuplicateId"/> with the stored sequence and hash: same hash, a duplicate; another hash,
 /// the id was reused, which the caller refuses), then the epoch (<see cref="CommitStatus.HistoryMismatch"/>), then the
 /// sequence and the pipelined predecessor (<see cref="CommitStatus.SequenceMoved"/>); otherwise the batch is
 /// <see cref="CommitStatus.Committed"/>. Whatever is refused writes nothing.
 /// </summary>
-public sealed class RedisStoreCommitTests : IClassFixture<RedisFixture>, IAsyncLifetime
+public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLifetime
 {
     private const string ImeiA = "35693803564380";
     private const string ImeiB = "35209900176148";
@@ -22,7 +22,7 @@ public sealed class RedisStoreCommitTests : IClassFixture<RedisFixture>, IAsyncL
 
     private readonly TestCluster _cluster;
 
-    public RedisStoreCommitTests(RedisFixture redis) => _cluster = new TestCluster(redis);
+    public BatchCommitterTests(RedisFixture redis) => _cluster = new TestCluster(redis);
 
     private IDatabase Db => _cluster.Db;
 
@@ -40,7 +40,7 @@ public sealed class RedisStoreCommitTests : IClassFixture<RedisFixture>, IAsyncL
             D.Bind(ImeiC, "996700111111", "437010000000001"),
             D.Subscriber("437050000000009", "996700222222"));
 
-        var result = await writer.Store.CommitAsync(0, writer.Epoch, "b-1", "hash-1", plan, Ticks);
+        var result = await writer.Store.Commits.CommitAsync(0, writer.Epoch, "b-1", "hash-1", plan, Ticks);
 
         Assert.Equal(new CommitResult(CommitStatus.Committed, 1, "hash-1"), result);
         Assert.Equal(1, await _cluster.SequenceAsync());
@@ -77,14 +77,14 @@ public sealed class RedisStoreCommitTests : IClassFixture<RedisFixture>, IAsyncL
         var writer = await _cluster.OpenWriterAsync();
         var plan = await writer.PlanAsync(D.Register("dev-1", ImeiA), D.Bind(ImeiB, "996700111111"));
 
-        await writer.Store.CommitAsync(0, writer.Epoch, "b-1", "hash-1", plan, Ticks);
-        var read = Assert.Single(await writer.Store.ReadLogAsync(0, 10));
+        await writer.Store.Commits.CommitAsync(0, writer.Epoch, "b-1", "hash-1", plan, Ticks);
+        var read = Assert.Single(await writer.Store.Log.ReadLogAsync(0, 10));
 
         Assert.Equal((1L, "b-1", Ticks), (read.Sequence, read.BatchId, read.AppliedAtTicks));
         Assert.Equal(plan.Mutations, read.Mutations);
-        Assert.Equal((1L, "hash-1"), await writer.Store.GetBatchAsync("b-1"));
-        Assert.Null(await writer.Store.GetBatchAsync("b-2"));
-        Assert.Equal(new StoreHead(writer.Epoch, 1), await writer.Store.GetHeadAsync());
+        Assert.Equal((1L, "hash-1"), await writer.Store.Log.GetBatchAsync("b-1"));
+        Assert.Null(await writer.Store.Log.GetBatchAsync("b-2"));
+        Assert.Equal(new StoreHead(writer.Epoch, 1), await writer.Store.Log.GetHeadAsync());
     }
 
     [Fact]
@@ -95,8 +95,8 @@ public sealed class RedisStoreCommitTests : IClassFixture<RedisFixture>, IAsyncL
         var writer = await _cluster.OpenWriterAsync();
         var plan = await writer.PlanAsync(D.Bind(ImeiA, "996700111111"));
 
-        var refused = await writer.Store.CommitAsync(7, writer.Epoch, "b-0", "hash-0", plan, Ticks);
-        var committed = await writer.Store.CommitAsync(0, writer.Epoch, "b-1", "hash-1", plan, Ticks);
+        var refused = await writer.Store.Commits.CommitAsync(7, writer.Epoch, "b-0", "hash-0", plan, Ticks);
+        var committed = await writer.Store.Commits.CommitAsync(0, writer.Epoch, "b-1", "hash-1", plan, Ticks);
         // Messages arrive in order: the first one is the committed sequence's, so the refused commit sent none.
         var first = await Eventually.ReachAsync(() => Task.FromResult(messages.TryRead(out var m) ? m.Message.ToString() : null), m => m is not null);
         await messages.UnsubscribeAsync();
@@ -112,11 +112,11 @@ public sealed class RedisStoreCommitTests : IClassFixture<RedisFixture>, IAsyncL
         var writer = await _cluster.OpenWriterAsync();
         await writer.CommitOkAsync("setup", D.Register("dev-1", ImeiA, ImeiB), D.Register("dev-2", ImeiC), D.Stolen(ImeiA, "case-1"), D.Bind("86753090000001", "996700111111"));
         var newNumber = SubscriberKey.FromMsisdn(996700999999);
-        await writer.Store.MergeGraceMarkAsync(86753090000001, newNumber, Ticks, TimeSpan.FromDays(30));
+        await writer.Store.GraceMarks.MergeGraceMarkAsync(86753090000001, newNumber, Ticks, TimeSpan.FromDays(30));
         Assert.True(await Db.HashExistsAsync(_cluster.Key(Schema.GraceKey(996700999999)), 86753090000001));
         var plan = await writer.PlanAsync(D.Unregister("dev-1"), D.ClearStolen(ImeiA), D.Switch("996700111111", "996700999999", "86753090000001"));
 
-        var result = await writer.Store.CommitAsync(1, writer.Epoch, "removals", "hash-r", plan, Ticks);
+        var result = await writer.Store.Commits.CommitAsync(1, writer.Epoch, "removals", "hash-r", plan, Ticks);
 
         Assert.Equal(CommitStatus.Committed, result.Status);
         Assert.False(await Db.HashExistsAsync(_cluster.Key(Schema.DeviceKey("dev-1")), "dev-1"));
@@ -182,7 +182,7 @@ public sealed class RedisStoreCommitTests : IClassFixture<RedisFixture>, IAsyncL
     {
         var writer = await _cluster.OpenWriterAsync();
         var plan = await writer.PlanAsync(D.Register("dev-1", ImeiA));
-        var original = await writer.Store.CommitAsync(0, writer.Epoch, "b-1", "hash-1", plan, Ticks);
+        var original = await writer.Store.Commits.CommitAsync(0, writer.Epoch, "b-1", "hash-1", plan, Ticks);
         await writer.CatchUpAsync();
         for (var i = 0; i < committedSince; i++)
         {
@@ -191,7 +191,7 @@ public sealed class RedisStoreCommitTests : IClassFixture<RedisFixture>, IAsyncL
 
         var before = await _cluster.DumpAsync();
 
-        var retry = await writer.Store.CommitAsync(0, writer.Epoch, "b-1", "hash-1", plan, Ticks);
+        var retry = await writer.Store.Commits.CommitAsync(0, writer.Epoch, "b-1", "hash-1", plan, Ticks);
 
         Assert.Equal(new CommitResult(CommitStatus.Committed, 1, "hash-1"), original);
         Assert.Equal(new CommitResult(CommitStatus.DuplicateId, 1, "hash-1"), retry);
@@ -207,7 +207,7 @@ public sealed class RedisStoreCommitTests : IClassFixture<RedisFixture>, IAsyncL
         var before = await _cluster.DumpAsync();
         var other = await writer.PlanAsync(D.Register("dev-2", ImeiB));
 
-        var result = await writer.Store.CommitAsync(1, writer.Epoch, "b-1", "hash-2", other, Ticks);
+        var result = await writer.Store.Commits.CommitAsync(1, writer.Epoch, "b-1", "hash-2", other, Ticks);
 
         // The stored hash differs from the one sent: the caller refuses the batch (BatchStatus.IdReused).
         Assert.Equal(new CommitResult(CommitStatus.DuplicateId, 1, "hash-1"), result);
@@ -233,7 +233,7 @@ public sealed class RedisStoreCommitTests : IClassFixture<RedisFixture>, IAsyncL
         var before = await _cluster.DumpAsync();
         var plan = await writer.PlanAsync(D.Register("dev-2", ImeiB));
 
-        var result = await writer.Store.CommitAsync(1, writer.Epoch, "b-2", "hash-2", plan, Ticks);
+        var result = await writer.Store.Commits.CommitAsync(1, writer.Epoch, "b-2", "hash-2", plan, Ticks);
 
         Assert.Equal(CommitStatus.HistoryMismatch, result.Status);
         Assert.Equal(before, await _cluster.DumpAsync());
@@ -255,7 +255,7 @@ public sealed class RedisStoreCommitTests : IClassFixture<RedisFixture>, IAsyncL
         var before = await _cluster.DumpAsync();
         var plan = await writer.PlanAsync(D.Register("dev-1", ImeiB));
 
-        var result = await writer.Store.CommitAsync(expected, writer.Epoch, "late", "hash-late", plan, Ticks);
+        var result = await writer.Store.Commits.CommitAsync(expected, writer.Epoch, "late", "hash-late", plan, Ticks);
 
         Assert.Equal(new CommitResult(CommitStatus.SequenceMoved, 3, null), result);
         Assert.Equal(before, await _cluster.DumpAsync());
@@ -283,7 +283,7 @@ public sealed class RedisStoreCommitTests : IClassFixture<RedisFixture>, IAsyncL
         var before = await _cluster.DumpAsync();
         var plan = await writer.PlanAsync(D.Register("dev-1", ImeiB));
 
-        var result = await writer.Store.CommitAsync(expected, writer.Epoch, "behind", "hash-behind", plan, Ticks, Split(predecessor));
+        var result = await writer.Store.Commits.CommitAsync(expected, writer.Epoch, "behind", "hash-behind", plan, Ticks, Split(predecessor));
 
         Assert.True(new CommitResult(CommitStatus.SequenceMoved, storeSequence, null) == result, $"{scenario}: {result}");
         Assert.Equal(before, await _cluster.DumpAsync());
@@ -296,7 +296,7 @@ public sealed class RedisStoreCommitTests : IClassFixture<RedisFixture>, IAsyncL
         await writer.CommitAsync("n", "hash-n", D.Bind(ImeiA, "996700000001"));
         var plan = await writer.PlanAsync(D.Register("dev-1", ImeiB));
 
-        var result = await writer.Store.CommitAsync(1, writer.Epoch, "behind", "hash-behind", plan, Ticks, ("n", "hash-n"));
+        var result = await writer.Store.Commits.CommitAsync(1, writer.Epoch, "behind", "hash-behind", plan, Ticks, ("n", "hash-n"));
         var log = await _cluster.LogSequencesAsync();
 
         Assert.Equal(new CommitResult(CommitStatus.Committed, 2, "hash-behind"), result);

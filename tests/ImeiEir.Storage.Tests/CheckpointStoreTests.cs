@@ -6,17 +6,17 @@ using StackExchange.Redis;
 namespace ImeiEir.Storage.Tests;
 
 /// <summary>
-/// <see cref="RedisStore.WriteCheckpointAsync"/> and <see cref="RedisStore.LoadCheckpointAsync"/>: the newest checkpoint
+/// <see cref="CheckpointStore.WriteCheckpointAsync"/> and <see cref="CheckpointStore.LoadCheckpointAsync"/>: the newest checkpoint
 /// as <c>ckpt</c> (<c>seq</c>, <c>chunks</c>) over <c>ckpt:&lt;seq&gt;:&lt;i&gt;</c> chunks of at most 4 MiB, written by one
 /// node at a time (<c>lock:ckpt</c>), the log trimmed to <c>Redis:LogEntriesKeptBehindCheckpoint</c> entries behind it.
 /// </summary>
-public sealed class RedisStoreCheckpointTests : IClassFixture<RedisFixture>, IAsyncLifetime
+public sealed class CheckpointStoreTests : IClassFixture<RedisFixture>, IAsyncLifetime
 {
     private const int ChunkBytes = 4 << 20;
 
     private readonly TestCluster _cluster;
 
-    public RedisStoreCheckpointTests(RedisFixture redis) => _cluster = new TestCluster(redis);
+    public CheckpointStoreTests(RedisFixture redis) => _cluster = new TestCluster(redis);
 
     private IDatabase Db => _cluster.Db;
 
@@ -36,7 +36,7 @@ public sealed class RedisStoreCheckpointTests : IClassFixture<RedisFixture>, IAs
         var at8 = writer.Index.Compact();
         await CommitBindingsAsync(writer, 9, 10);
 
-        var written = await writer.Store.WriteCheckpointAsync(at8.Snapshot, 8, "node-a");
+        var written = await writer.Store.Checkpoints.WriteCheckpointAsync(at8.Snapshot, 8, "node-a");
         var log = await _cluster.LogSequencesAsync();
 
         Assert.True(written);
@@ -56,8 +56,8 @@ public sealed class RedisStoreCheckpointTests : IClassFixture<RedisFixture>, IAs
         var expected = Format(snapshot, 42);
         var store = await _cluster.OpenStoreAsync();
 
-        var written = await store.WriteCheckpointAsync(snapshot, 42, "node-a");
-        var loaded = await store.LoadCheckpointAsync();
+        var written = await store.Checkpoints.WriteCheckpointAsync(snapshot, 42, "node-a");
+        var loaded = await store.Checkpoints.LoadCheckpointAsync();
 
         Assert.True(written);
         Assert.NotNull(loaded);
@@ -83,28 +83,28 @@ public sealed class RedisStoreCheckpointTests : IClassFixture<RedisFixture>, IAs
     {
         var store = await _cluster.OpenStoreAsync();
 
-        Assert.Null(await store.LoadCheckpointAsync());
+        Assert.Null(await store.Checkpoints.LoadCheckpointAsync());
     }
 
     [Fact]
     public async Task LoadCheckpointAsync_ChunkMissing_ThrowsInvalidData()
     {
         var store = await _cluster.OpenStoreAsync();
-        await store.WriteCheckpointAsync(Large(), 42, "node-a");
+        await store.Checkpoints.WriteCheckpointAsync(Large(), 42, "node-a");
         await Db.KeyDeleteAsync(_cluster.Key("ckpt:42:1"));
 
-        await Assert.ThrowsAsync<InvalidDataException>(store.LoadCheckpointAsync);
+        await Assert.ThrowsAsync<InvalidDataException>(store.Checkpoints.LoadCheckpointAsync);
     }
 
     [Fact]
     public async Task WriteCheckpointAsync_NewerThanStored_ReplacesItAndDeletesItsChunks()
     {
         var store = await _cluster.OpenStoreAsync();
-        await store.WriteCheckpointAsync(Small(), 5, "node-a");
+        await store.Checkpoints.WriteCheckpointAsync(Small(), 5, "node-a");
         var newer = EirSnapshot.Build([35_693_803_564_380], [], [], []);
 
-        var written = await store.WriteCheckpointAsync(newer, 8, "node-b");
-        var loaded = await store.LoadCheckpointAsync();
+        var written = await store.Checkpoints.WriteCheckpointAsync(newer, 8, "node-b");
+        var loaded = await store.Checkpoints.LoadCheckpointAsync();
 
         Assert.True(written);
         Assert.Equal(8, loaded?.Sequence);
@@ -116,10 +116,10 @@ public sealed class RedisStoreCheckpointTests : IClassFixture<RedisFixture>, IAs
     public async Task WriteCheckpointAsync_SameSequenceAsStored_NotWrittenStoredOneIntact()
     {
         var store = await _cluster.OpenStoreAsync();
-        await store.WriteCheckpointAsync(Small(), 5, "node-a");
+        await store.Checkpoints.WriteCheckpointAsync(Small(), 5, "node-a");
         var before = await _cluster.DumpAsync();
 
-        var written = await store.WriteCheckpointAsync(Small(), 5, "node-b");
+        var written = await store.Checkpoints.WriteCheckpointAsync(Small(), 5, "node-b");
 
         Assert.False(written);
         Assert.Equal(before, await _cluster.DumpAsync());
@@ -129,14 +129,14 @@ public sealed class RedisStoreCheckpointTests : IClassFixture<RedisFixture>, IAs
     public async Task WriteCheckpointAsync_OlderThanStored_NotWrittenAndNoChunksLeftBehind()
     {
         var store = await _cluster.OpenStoreAsync();
-        await store.WriteCheckpointAsync(Small(), 5, "node-a");
+        await store.Checkpoints.WriteCheckpointAsync(Small(), 5, "node-a");
         var before = await _cluster.DumpAsync();
 
         // A node that lags behind the one that wrote the newest checkpoint tries too.
-        var written = await store.WriteCheckpointAsync(EirSnapshot.Build([35_693_803_564_380], [], [], []), 3, "node-b");
+        var written = await store.Checkpoints.WriteCheckpointAsync(EirSnapshot.Build([35_693_803_564_380], [], [], []), 3, "node-b");
 
         Assert.False(written);
-        Assert.Equal(5, (await store.LoadCheckpointAsync())?.Sequence);
+        Assert.Equal(5, (await store.Checkpoints.LoadCheckpointAsync())?.Sequence);
         Assert.Equal([_cluster.Prefix + ":ckpt:5:0"], await ChunkKeysAsync());
         Assert.Equal(before, await _cluster.DumpAsync());
     }
@@ -149,7 +149,7 @@ public sealed class RedisStoreCheckpointTests : IClassFixture<RedisFixture>, IAs
         await Db.StringSetAsync(_cluster.Key("lock:ckpt"), "node-b", TimeSpan.FromMinutes(5));
         var before = await _cluster.DumpAsync();
 
-        var written = await writer.Store.WriteCheckpointAsync(writer.Index.Compact().Snapshot, 3, "node-a");
+        var written = await writer.Store.Checkpoints.WriteCheckpointAsync(writer.Index.Compact().Snapshot, 3, "node-a");
 
         Assert.False(written);
         Assert.Equal(before, await _cluster.DumpAsync());

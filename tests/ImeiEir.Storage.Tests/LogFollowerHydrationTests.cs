@@ -9,7 +9,7 @@ namespace ImeiEir.Storage.Tests;
 /// newest checkpoint when the log was trimmed past it. Either way it must hold exactly what a node that applied every
 /// batch holds: the same contents and the same verdicts.
 /// </summary>
-public sealed class ReplicatedIndexHydrationTests : IClassFixture<RedisFixture>, IAsyncLifetime
+public sealed class LogFollowerHydrationTests : IClassFixture<RedisFixture>, IAsyncLifetime
 {
     /// <summary>Six batches touching every kind of record: registrations, bindings, stolen reports, subscribers, and their undoing.</summary>
     private static readonly RegistryDelta[][] Batches =
@@ -32,7 +32,7 @@ public sealed class ReplicatedIndexHydrationTests : IClassFixture<RedisFixture>,
 
     private readonly TestCluster _cluster;
 
-    public ReplicatedIndexHydrationTests(RedisFixture redis) => _cluster = new TestCluster(redis);
+    public LogFollowerHydrationTests(RedisFixture redis) => _cluster = new TestCluster(redis);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -51,7 +51,7 @@ public sealed class ReplicatedIndexHydrationTests : IClassFixture<RedisFixture>,
             await first.ApplyOkAsync($"b-{i + 1}", Batches[i]);
             if (i + 1 == checkpointAt)
             {
-                Assert.True(await first.Replica.WriteCheckpointAsync());
+                Assert.True(await first.Checkpointer.WriteCheckpointAsync());
             }
         }
 
@@ -76,14 +76,14 @@ public sealed class ReplicatedIndexHydrationTests : IClassFixture<RedisFixture>,
         await writer.ApplyOkAsync("b-1", Batches[0]);
         await writer.ApplyOkAsync("b-2", Batches[1]);
         await Eventually.TrueAsync(() => lagging.Sequence == 2, "the lagging node followed to 2");
-        await lagging.Store.Subscriber.UnsubscribeAsync(lagging.Store.ChangeChannel);
+        await lagging.Store.Connection.Subscriber.UnsubscribeAsync(lagging.Store.Keys.Changes);
         await _cluster.WaitForSubscribersAsync(1);
         for (var i = 2; i < 4; i++)
         {
             await writer.ApplyOkAsync($"b-{i + 1}", Batches[i]);
         }
 
-        Assert.True(await writer.Replica.WriteCheckpointAsync()); // at 4: the log now starts at 4
+        Assert.True(await writer.Checkpointer.WriteCheckpointAsync()); // at 4: the log now starts at 4
         for (var i = 4; i < 6; i++)
         {
             await writer.ApplyOkAsync($"b-{i + 1}", Batches[i]);
@@ -98,7 +98,7 @@ public sealed class ReplicatedIndexHydrationTests : IClassFixture<RedisFixture>,
         await Eventually.TrueAsync(() => writer.Sequence == 7, "the writer followed to 7");
 
         Assert.Equal(7, own);
-        Assert.Null(lagging.Replica.Divergence);
+        Assert.Null(lagging.Refusal.Reason);
         Assert.Equal(IndexContents.Verdicts(writer.Index, Checks), IndexContents.Verdicts(lagging.Index, Checks));
         Assert.Equal(IndexContents.Of(writer.Index), IndexContents.Of(lagging.Index));
     }

@@ -1,0 +1,139 @@
+using ImeiEir.Core.Index;
+using StackExchange.Redis;
+
+namespace ImeiEir.Storage;
+
+/// <summary>
+/// Checkpoints in Redis: the newest one as <c>ckpt</c> (<c>seq</c>, <c>chunks</c>) over <c>ckpt:&lt;seq&gt;:&lt;i&gt;</c>
+/// chunks of at most 4 MiB in <see cref="SnapshotFormat"/>, written by one node at a time (<c>lock:ckpt</c>), the log
+/// trimmed behind it.
+/// </summary>
+public sealed class CheckpointStore
+{
+    private const int ChunkBytes = 4 << 20;
+
+    // KEYS: 1 checkpoint pointer, 2 log. ARGV: 1 seq, 2 chunk count, 3 minimum log id to keep, 4 chunk key prefix.
+    private const string CheckpointScript = """
+        local old = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+        if old >= tonumber(ARGV[1]) then return 0 end
+        local oldChunks = tonumber(redis.call('HGET', KEYS[1], 'chunks') or '0')
+        for i = 0, oldChunks - 1 do redis.call('DEL', ARGV[4] .. string.format('%d', old) .. ':' .. i) end
+        redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'chunks', ARGV[2])
+        redis.call('XTRIM', KEYS[2], 'MINID', ARGV[3])
+        return 1
+        """;
+
+    private readonly RedisConnectionProvider _connection;
+    private readonly RedisKeys _keys;
+    private readonly RedisOptions _options;
+
+    public CheckpointStore(RedisConnectionProvider connection, RedisKeys keys, RedisOptions options)
+    {
+        _connection = connection;
+        _keys = keys;
+        _options = options;
+    }
+
+    /// <summary>Loads the newest checkpoint, or null when there is none.</summary>
+    public async Task<(EirSnapshot Snapshot, long Sequence)?> LoadCheckpointAsync()
+    {
+        var db = _connection.Database;
+        var fields = await db.HashGetAllAsync(_keys.Checkpoint).ConfigureAwait(false);
+        long seq = 0, chunks = 0;
+        foreach (var f in fields)
+        {
+            if (f.Name == "seq")
+            {
+                seq = (long)f.Value;
+            }
+            else if (f.Name == "chunks")
+            {
+                chunks = (long)f.Value;
+            }
+        }
+
+        if (seq == 0)
+        {
+            return null;
+        }
+
+        var tasks = new Task<RedisValue>[chunks];
+        for (var i = 0; i < chunks; i++)
+        {
+            tasks[i] = db.StringGetAsync(_keys.CheckpointChunk(seq, i));
+        }
+
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        using var stream = new MemoryStream();
+        foreach (var t in tasks)
+        {
+            if (t.Result.IsNull)
+            {
+                throw new InvalidDataException($"Checkpoint {seq} is missing a chunk.");
+            }
+
+            var bytes = (byte[])t.Result!;
+            stream.Write(bytes);
+        }
+
+        stream.Position = 0;
+        var snapshot = SnapshotFormat.Read(stream, out var storedSeq);
+        if (storedSeq != seq)
+        {
+            throw new InvalidDataException($"Checkpoint chunks hold sequence {storedSeq}, the pointer says {seq}.");
+        }
+
+        return (snapshot, seq);
+    }
+
+    /// <summary>
+    /// Writes a checkpoint of <paramref name="snapshot"/> at <paramref name="sequence"/> if it is newer than the stored
+    /// one, then trims the log behind it. Only one node at a time (a short lock). An older or equal one writes nothing.
+    /// </summary>
+    public async Task<bool> WriteCheckpointAsync(EirSnapshot snapshot, long sequence, string nodeName)
+    {
+        var db = _connection.Database;
+        if (!await db.StringSetAsync(_keys.CheckpointLock, nodeName, TimeSpan.FromMinutes(5), When.NotExists).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        try
+        {
+            // An older (or the same) checkpoint is refused before anything is written: its chunks would stay behind.
+            var stored = await db.HashGetAsync(_keys.Checkpoint, "seq").ConfigureAwait(false);
+            if (!stored.IsNull && (long)stored >= sequence)
+            {
+                return false;
+            }
+
+            using var stream = new MemoryStream();
+            SnapshotFormat.Write(stream, snapshot, sequence);
+            var bytes = stream.GetBuffer().AsMemory(0, (int)stream.Length);
+            var chunks = (bytes.Length + ChunkBytes - 1) / ChunkBytes;
+            for (var i = 0; i < chunks; i++)
+            {
+                var part = bytes.Slice(i * ChunkBytes, Math.Min(ChunkBytes, bytes.Length - (i * ChunkBytes)));
+                await db.StringSetAsync(_keys.CheckpointChunk(sequence, i), part).ConfigureAwait(false);
+            }
+
+            var keep = Math.Max(1, sequence - _options.LogEntriesKeptBehindCheckpoint);
+            var done = (long)await db.ScriptEvaluateAsync(
+                CheckpointScript,
+                [_keys.Checkpoint, _keys.Log],
+                [sequence, chunks, $"{keep}-0", _keys.CheckpointChunkPrefix]).ConfigureAwait(false);
+            if (done == 1)
+            {
+                return true;
+            }
+
+            // Refused by the script after all (the lock expired and a newer one was written since the check): its chunks go.
+            await db.KeyDeleteAsync([.. Enumerable.Range(0, chunks).Select(i => _keys.CheckpointChunk(sequence, i))]).ConfigureAwait(false);
+            return false;
+        }
+        finally
+        {
+            await db.KeyDeleteAsync(_keys.CheckpointLock).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using ImeiEir.Core.Index;
+using Microsoft.Extensions.Logging;
+
+namespace ImeiEir.Storage;
+
+/// <summary>
+/// Writes the node's index to Redis as the newest checkpoint once <c>Redis:CheckpointEveryMutations</c> mutations
+/// were applied since the last one (at most every <c>Redis:CheckpointMinInterval</c>; the store's lock keeps it to one
+/// node at a time). The count is of mutations applied after the checkpoint's sequence: those applied while a
+/// checkpoint is being written still count towards the next.
+/// </summary>
+public sealed partial class Checkpointer
+{
+    private readonly EirIndex _index;
+    private readonly CheckpointStore _store;
+    private readonly WriterTurn _turn;
+    private readonly RedisOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly string _nodeName = Environment.MachineName + "-" + Environment.ProcessId;
+    private long _sinceCheckpoint;
+    private DateTimeOffset _lastAttempt;
+
+    public Checkpointer(EirIndex index, RedisStore store, WriterTurn turn, RedisOptions options, TimeProvider time, ILogger<Checkpointer> log)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _index = index;
+        _store = store.Checkpoints;
+        _turn = turn;
+        _options = options;
+        _time = time;
+        _log = log;
+    }
+
+    /// <summary>Mutations applied to the index since the sequence of the last checkpoint this node wrote.</summary>
+    public long MutationsSinceCheckpoint => Interlocked.Read(ref _sinceCheckpoint);
+
+    /// <summary>Counts mutations applied to the index (by the writer holding the turn).</summary>
+    public void Count(long mutations) => Interlocked.Add(ref _sinceCheckpoint, mutations);
+
+    /// <summary>Writes a checkpoint if enough mutations were applied and the last attempt is long enough ago.</summary>
+    public async Task MaybeWriteAsync()
+    {
+        var now = _time.GetUtcNow();
+        if (MutationsSinceCheckpoint < _options.CheckpointEveryMutations || now - _lastAttempt < _options.CheckpointMinInterval)
+        {
+            return;
+        }
+
+        _lastAttempt = now;
+        await WriteCheckpointAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Compacts the index and writes it to Redis as the newest checkpoint (if no other node is doing so).</summary>
+    public async Task<bool> WriteCheckpointAsync()
+    {
+        // Compacting needs the writer's turn (during a sync burst the index holds staged views); the mutations counted
+        // until then are the ones this checkpoint covers.
+        EirView view;
+        long covered;
+        using (await _turn.TakeAsync().ConfigureAwait(false))
+        {
+            view = _index.Compact();
+            covered = MutationsSinceCheckpoint;
+        }
+
+        var written = await _store.WriteCheckpointAsync(view.Snapshot, view.Sequence, _nodeName).ConfigureAwait(false);
+        if (written)
+        {
+            Interlocked.Add(ref _sinceCheckpoint, -covered);
+            Log.CheckpointWritten(_log, view.Sequence);
+        }
+
+        return written;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Checkpoint written at sequence {Sequence}")]
+        public static partial void CheckpointWritten(ILogger logger, long sequence);
+    }
+}

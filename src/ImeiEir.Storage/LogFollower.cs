@@ -1,0 +1,156 @@
+using ImeiEir.Core.Index;
+using Microsoft.Extensions.Logging;
+
+namespace ImeiEir.Storage;
+
+/// <summary>
+/// Keeps the node's index equal to Redis' history. Hydrates it at start (the newest checkpoint, then the log after it,
+/// then the grace marks), then follows: a change notification (<c>events</c>) or a poll every
+/// <c>Redis:FollowPollInterval</c> makes it apply the log entries after its sequence. A log trimmed past the node makes
+/// it reload the newest checkpoint; a history that is not the node's (epoch missing or changed, sequence behind it)
+/// refuses sync (<see cref="SyncRefusal"/>).
+/// </summary>
+public sealed partial class LogFollower
+{
+    private const int EntriesPerRead = 1000;
+
+    private readonly EirIndex _index;
+    private readonly RedisStore _store;
+    private readonly WriterTurn _turn;
+    private readonly SyncRefusal _refusal;
+    private readonly Checkpointer _checkpointer;
+    private readonly ClusterGraceMarks _marks;
+    private readonly RedisOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private string? _epoch;
+    private long _storeSequence;
+
+    public LogFollower(EirIndex index, RedisStore store, WriterTurn turn, SyncRefusal refusal, Checkpointer checkpointer, ClusterGraceMarks marks, RedisOptions options, TimeProvider time, ILogger<LogFollower> log)
+    {
+        _index = index;
+        _store = store;
+        _turn = turn;
+        _refusal = refusal;
+        _checkpointer = checkpointer;
+        _marks = marks;
+        _options = options;
+        _time = time;
+        _log = log;
+    }
+
+    /// <summary>The epoch of the history this node holds (known once hydrated).</summary>
+    public string Epoch => _epoch ?? throw new InvalidOperationException("The node has not loaded its data yet.");
+
+    /// <summary>The newest sequence seen in Redis; minus the index sequence it is this node's lag.</summary>
+    public long StoreSequence => Math.Max(Interlocked.Read(ref _storeSequence), _index.Current.Sequence);
+
+    /// <summary>Loads the newest checkpoint, the log after it and the grace marks; then the index serves.</summary>
+    public async Task HydrateAsync(CancellationToken ct)
+    {
+        var started = _time.GetTimestamp();
+        var head = await _store.Log.GetHeadAsync().ConfigureAwait(false);
+        _epoch = head.Epoch ?? await _store.Log.InitializeEpochAsync().ConfigureAwait(false);
+        var checkpoint = await _store.Checkpoints.LoadCheckpointAsync().ConfigureAwait(false);
+        if (checkpoint is { } c)
+        {
+            _index.Replace(c.Snapshot, c.Sequence, null, markLoaded: false);
+        }
+        else
+        {
+            _index.Replace(EirSnapshot.Empty, 0, null, markLoaded: false);
+        }
+
+        using (await _turn.TakeAsync(ct).ConfigureAwait(false))
+        {
+            await CatchUpAsync().ConfigureAwait(false);
+        }
+
+        await _marks.HydrateAsync(_store.GraceMarks, ct).ConfigureAwait(false);
+        _index.MarkLoaded();
+        var view = _index.Current;
+        Log.Hydrated(_log, view.Sequence, view.Counts.RegisteredImeis, view.Counts.Bindings, view.Counts.Subscribers, _time.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>Subscribes to change notifications (each wakes <see cref="FollowOnceAsync"/>).</summary>
+    public Task SubscribeAsync()
+        => _store.Connection.Subscriber.SubscribeAsync(_store.Keys.Changes, (_, _) => _wake.Release());
+
+    /// <summary>Waits for a change notification or the poll interval, then applies what the log holds after the index.</summary>
+    public async Task FollowOnceAsync(CancellationToken ct)
+    {
+        await _wake.WaitAsync(_options.FollowPollInterval, ct).ConfigureAwait(false);
+        using (await _turn.TakeAsync(ct).ConfigureAwait(false))
+        {
+            await CatchUpAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Applies every log entry after the index sequence. The caller holds the writer's turn.</summary>
+    public async Task CatchUpAsync()
+    {
+        while (true)
+        {
+            var local = _index.Current.Sequence;
+            var entries = await _store.Log.ReadLogAsync(local, EntriesPerRead).ConfigureAwait(false);
+            if (entries.Count == 0)
+            {
+                var head = await _store.Log.GetHeadAsync().ConfigureAwait(false);
+                Interlocked.Exchange(ref _storeSequence, head.Sequence);
+                CheckHistory(head, local);
+                return;
+            }
+
+            if (entries[0].Sequence != local + 1)
+            {
+                // The log was trimmed past us: jump to the newest checkpoint, then continue from there.
+                var checkpoint = await _store.Checkpoints.LoadCheckpointAsync().ConfigureAwait(false);
+                if (checkpoint is not { } c || c.Sequence < local || c.Sequence + 1 < entries[0].Sequence)
+                {
+                    _refusal.Refuse($"the Redis log starts at {entries[0].Sequence} and no checkpoint covers sequences after {local}");
+                    return;
+                }
+
+                _index.Replace(c.Snapshot, c.Sequence, null, markLoaded: false);
+                Log.ReloadedCheckpoint(_log, c.Sequence);
+                continue;
+            }
+
+            foreach (var e in entries)
+            {
+                _index.Apply(e.Sequence, e.Mutations, new DateTimeOffset(e.AppliedAtTicks, TimeSpan.Zero));
+                _checkpointer.Count(e.Mutations.Length);
+            }
+
+            Interlocked.Exchange(ref _storeSequence, Math.Max(Interlocked.Read(ref _storeSequence), entries[^1].Sequence));
+        }
+    }
+
+    private void CheckHistory(StoreHead head, long local)
+    {
+        if (head.Epoch is null || head.Epoch != _epoch)
+        {
+            _refusal.Refuse(head.Epoch is null
+                ? $"Redis has no history (emptied or replaced?) while this node is at sequence {local}"
+                : "Redis holds another cluster's history (epoch changed)");
+        }
+        else if (head.Sequence < local)
+        {
+            _refusal.Refuse($"Redis is at sequence {head.Sequence}, behind this node's {local} (restored from an older copy?)");
+        }
+        else
+        {
+            _refusal.Clear(head.Sequence);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Index loaded from Redis at sequence {Sequence}: {Registered} registered IMEIs, {Bindings} bindings, {Subscribers} subscribers in {Milliseconds:F0} ms")]
+        public static partial void Hydrated(ILogger logger, long sequence, long registered, long bindings, long subscribers, double milliseconds);
+
+        [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "Fell behind the trimmed log; reloaded checkpoint {Sequence}")]
+        public static partial void ReloadedCheckpoint(ILogger logger, long sequence);
+    }
+}

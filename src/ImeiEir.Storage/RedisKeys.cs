@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
+using ImeiEir.Core.Policy;
+using StackExchange.Redis;
+
+namespace ImeiEir.Storage;
+
+/// <summary>
+/// The Redis key schema, in one place: every key and channel a node reads or writes, named as docs/redis-schema.md
+/// names them, all under <c>Redis:KeyPrefix</c>. Nothing else in the code spells a key.
+/// </summary>
+public sealed class RedisKeys
+{
+    /// <summary>
+    /// Device hashes, by XxHash3 of the device id: up to ~60 M devices keep every bucket within
+    /// <c>hash-max-listpack-entries 1024</c> (deploy/redis/redis.conf).
+    /// </summary>
+    public const int DeviceBuckets = 65_536;
+
+    /// <summary>Low bits of an IMEI that are the field of its owner hash: 1 024 IMEIs a hash (a listpack).</summary>
+    public const int OwnerFieldBits = 10;
+
+    private readonly RedisKey?[] _deviceKeys = new RedisKey?[DeviceBuckets];
+
+    public RedisKeys(string prefix)
+    {
+        Prefix = prefix;
+        Epoch = K("epoch");
+        Sequence = K("seq");
+        Log = K("log");
+        Checkpoint = K("ckpt");
+        CheckpointLock = K("lock:ckpt");
+        Stolen = K("stolen");
+        CheckpointChunkPrefix = prefix + ":ckpt:";
+        GracePrefix = prefix + ":grace:";
+        Changes = RedisChannel.Literal(prefix + ":events");
+        GraceEvents = RedisChannel.Literal(prefix + ":grace-events");
+    }
+
+    public string Prefix { get; }
+
+    /// <summary><c>epoch</c>: the random id of this cluster's history.</summary>
+    public RedisKey Epoch { get; }
+
+    /// <summary><c>seq</c>: the last committed sequence.</summary>
+    public RedisKey Sequence { get; }
+
+    /// <summary><c>log</c>: the stream of committed batches, id <c>&lt;sequence&gt;-1</c>.</summary>
+    public RedisKey Log { get; }
+
+    /// <summary><c>ckpt</c>: the newest checkpoint's <c>seq</c> and <c>chunks</c>.</summary>
+    public RedisKey Checkpoint { get; }
+
+    /// <summary><c>lock:ckpt</c>: the node writing a checkpoint.</summary>
+    public RedisKey CheckpointLock { get; }
+
+    /// <summary><c>stolen</c>: IMEI → police case reference.</summary>
+    public RedisKey Stolen { get; }
+
+    /// <summary>What <see cref="CheckpointChunk"/> keys start with (the checkpoint script deletes old chunks by it).</summary>
+    public string CheckpointChunkPrefix { get; }
+
+    /// <summary>What grace hash keys start with.</summary>
+    public string GracePrefix { get; }
+
+    /// <summary><c>events</c>: a sequence was committed.</summary>
+    public RedisChannel Changes { get; }
+
+    /// <summary><c>grace-events</c>: <c>imei:subscriber:ticks</c> of a new grace mark.</summary>
+    public RedisChannel GraceEvents { get; }
+
+    /// <summary><c>batch:&lt;batch_id&gt;</c>: <c>&lt;sequence&gt;:&lt;content hash&gt;</c>.</summary>
+    public RedisKey Batch(string batchId) => K("batch:" + batchId);
+
+    /// <summary><c>ckpt:&lt;seq&gt;:&lt;i&gt;</c>: chunk <paramref name="index"/> of the checkpoint at <paramref name="sequence"/>.</summary>
+    public RedisKey CheckpointChunk(long sequence, int index)
+        => CheckpointChunkPrefix + sequence.ToString(CultureInfo.InvariantCulture) + ":" + index.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary><c>dev:&lt;bucket&gt;</c>, field the device id: its IMEIs.</summary>
+    public RedisKey Device(string deviceId) => DeviceBucket(DeviceBucketOf(deviceId));
+
+    /// <summary>The device hash of a bucket (the 65 536 keys are made once each).</summary>
+    public RedisKey DeviceBucket(int bucket)
+    {
+        if (_deviceKeys[bucket] is { } key)
+        {
+            return key;
+        }
+
+        key = K("dev:" + bucket.ToString(CultureInfo.InvariantCulture));
+        _deviceKeys[bucket] = key;
+        return key;
+    }
+
+    /// <summary>The bucket of a device id: XxHash3 of its UTF-8 bytes modulo <see cref="DeviceBuckets"/>.</summary>
+    public static int DeviceBucketOf(string deviceId)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(deviceId.Length);
+        var buffer = max <= 1024 ? stackalloc byte[1024] : new byte[max];
+        var n = Encoding.UTF8.GetBytes(deviceId, buffer);
+        return (int)(XxHash3.HashToUInt64(buffer[..n]) % DeviceBuckets);
+    }
+
+    /// <summary><c>own:&lt;imei &gt;&gt; 10&gt;</c>, field <see cref="OwnerField"/>: the device id an IMEI is registered under.</summary>
+    public RedisKey Owner(long imei) => OwnerBucket(OwnerBucketOf(imei));
+
+    /// <summary>The owner hash of a bucket (<see cref="OwnerBucketOf"/>).</summary>
+    public RedisKey OwnerBucket(long bucket) => K("own:" + bucket.ToString(CultureInfo.InvariantCulture));
+
+    public static long OwnerBucketOf(long imei) => imei >>> OwnerFieldBits;
+
+    /// <summary>The field of an IMEI in its owner hash: its low <see cref="OwnerFieldBits"/> bits.</summary>
+    public static RedisValue OwnerField(long imei) => imei & ((1 << OwnerFieldBits) - 1);
+
+    /// <summary><c>grace:&lt;subscriber key&gt;</c>: IMEI → first-check UTC ticks.</summary>
+    public RedisKey Grace(SubscriberKey subscriber) => Grace(subscriber.Value);
+
+    public RedisKey Grace(long subscriberKey) => GracePrefix + subscriberKey.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The subscriber of a grace hash key.</summary>
+    public SubscriberKey SubscriberOf(RedisKey graceKey)
+        => new(long.Parse(graceKey.ToString().AsSpan(GracePrefix.Length), CultureInfo.InvariantCulture));
+
+    private RedisKey K(string suffix) => Prefix + ":" + suffix;
+}

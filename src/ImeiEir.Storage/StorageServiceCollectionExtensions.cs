@@ -1,0 +1,31 @@
+using ImeiEir.Core.Registry;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ImeiEir.Storage;
+
+/// <summary>How a node wires the write side (README.md beside this file), each part registered once.</summary>
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>
+    /// The Redis connection (<see cref="RedisConnectionProvider"/>, one per node), the store, the parts that keep the
+    /// index equal to Redis, the Core-facing <see cref="IRegistryWriter"/> and <see cref="IDeviceStatusReader"/>, and
+    /// <see cref="RegistryHost"/> as the one hosted service. Needs <see cref="RedisOptions"/>,
+    /// <see cref="Core.Policy.PolicyOptions"/>, <see cref="Core.Index.EirIndex"/> and a <see cref="TimeProvider"/>.
+    /// </summary>
+    public static IServiceCollection AddRegistryStorage(this IServiceCollection services)
+    {
+        services.AddSingleton<RedisConnectionProvider>();
+        services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<RedisOptions>(), sp.GetRequiredService<RedisConnectionProvider>()));
+        services.AddSingleton<ClusterGraceMarks>();
+        services.AddSingleton<WriterTurn>();
+        services.AddSingleton<SyncRefusal>();
+        services.AddSingleton<Checkpointer>();
+        services.AddSingleton<LogFollower>();
+        services.AddSingleton<CommitPipeline>();
+        services.AddSingleton<IRegistryWriter>(sp => sp.GetRequiredService<CommitPipeline>());
+        services.AddSingleton<AmnestyBinder>();
+        services.AddSingleton<IDeviceStatusReader, DeviceStatusReader>();
+        services.AddHostedService<RegistryHost>();
+        return services;
+    }
+}
