@@ -52,27 +52,35 @@ public sealed partial class Checkpointer
     }
 
     /// <summary>Compacts the index and writes it to Redis as the newest checkpoint (if no other node is doing so).</summary>
-    public async Task<bool> WriteCheckpointAsync()
+    public async Task<bool> WriteCheckpointAsync() => await WriteAsync(await CompactAsync().ConfigureAwait(false)).ConfigureAwait(false);
+
+    /// <summary>
+    /// The first half: the compacted view, and the mutations counted until it (the ones the checkpoint covers). Needs
+    /// the writer's turn (during a sync burst the index holds staged views); the index is written to again once it is given back.
+    /// </summary>
+    internal async Task<Candidate> CompactAsync()
     {
-        // Compacting needs the writer's turn (during a sync burst the index holds staged views); the mutations counted
-        // until then are the ones this checkpoint covers.
-        EirView view;
-        long covered;
         using (await _turn.TakeAsync().ConfigureAwait(false))
         {
-            view = _index.Compact();
-            covered = MutationsSinceCheckpoint;
+            return new Candidate(_index.Compact(), MutationsSinceCheckpoint);
         }
+    }
 
-        var written = await _store.WriteCheckpointAsync(view.Snapshot, view.Sequence, _nodeName).ConfigureAwait(false);
+    /// <summary>The second half: writes the candidate; only the mutations it covers leave the count.</summary>
+    internal async Task<bool> WriteAsync(Candidate candidate)
+    {
+        var written = await _store.WriteCheckpointAsync(candidate.View.Snapshot, candidate.View.Sequence, _nodeName).ConfigureAwait(false);
         if (written)
         {
-            Interlocked.Add(ref _sinceCheckpoint, -covered);
-            Log.CheckpointWritten(_log, view.Sequence);
+            Interlocked.Add(ref _sinceCheckpoint, -candidate.Covered);
+            Log.CheckpointWritten(_log, candidate.View.Sequence);
         }
 
         return written;
     }
+
+    /// <summary>A checkpoint about to be written: its view, and the mutations counted up to it.</summary>
+    internal readonly record struct Candidate(EirView View, long Covered);
 
     private static partial class Log
     {

@@ -102,7 +102,10 @@ public sealed class InMemoryGraceMarks : IGraceMarks
     }
 }
 
-/// <summary>Receives the bindings the amnesty window creates on the check path; must not block.</summary>
+/// <summary>
+/// Receives the bindings the amnesty window creates on the check path; must not block. Which of them make a binding is
+/// <see cref="Registry.AmnestyBindings.TryCreate"/>'s decision (a check without an MSISDN makes none).
+/// </summary>
 public interface IAutoWhitelistSink
 {
     void Bind(long imei, long msisdn, long imsiKey);
