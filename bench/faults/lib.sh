@@ -31,7 +31,7 @@ redis_start() {
   ${NETNS_EXEC:-} /usr/bin/redis-server --port "$port" --bind "${BIND:-127.0.0.1}" --dir "$dir" --appendonly yes --appendfsync always \
     --save "" --daemonize no --protected-mode no "$@" >"$WORK/$name.log" 2>&1 &
   PID[$name]=$!
-  until_ok 10 redis-cli -h "${BIND:-127.0.0.1}" -p "$port" ping >/dev/null
+  until_ok 10 redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null
 }
 redis_kill() { kill -KILL "${PID[$1]}" 2>/dev/null || true; wait "${PID[$1]}" 2>/dev/null || true; unset "PID[$1]"; }
 
@@ -83,6 +83,7 @@ result() {
   local twice; twice=$(sed -n 's/.* \([0-9]*\) applied more than once.*/\1/p' <<<"$3")
   local ok=PASS
   [ "${failed:-1}" = 0 ] && [ "${late:-1}" = 0 ] && [ "${lost:-1}" = 0 ] && [ "${twice:-1}" = 0 ] && [ "$4" != "-" ] || ok=FAIL
+  grep -q "giving up\|refused:\|MISSING" <<<"${5:-}" && ok=FAIL
   printf '%-4s | %-18s | %6s | %6s | %4s | %5s | %5s | %6s s | %s\n' "$ok" "$1" "${served:-?}" "${failed:-?}" "${late:-?}" "${lost:-?}" "${twice:-?}" "$4" "${5:-}" | tee -a "$RESULTS"
   [ "$ok" = PASS ]
 }

@@ -13,8 +13,9 @@ internal static class Commands
                     open-model unary Check load spread over the targets; each call is timed from its due time; prints
                     served, failed (any status but OK, or a wrong verdict), late (over the deadline), p50/p99/max
           sync      --target URL --key KEY [--for 30s] [--batch 10] [--run NAME] [--acks PATH] [--json PATH]
+                    [--batches N] [--give-up 120s] [--sent PATH]
                     one batch at a time through RegistrySync.Apply, each retried with the same batch id until acked;
-                    every ack (id, sequence, time) goes to --acks as JSON lines, every failed attempt to the summary
+                    every ack (id, sequence, time) goes to --acks as JSON lines, every failed attempt to the summary; --sent is written once a batch is sent
           verify    --redis HOST:PORT [--prefix eir] --acks PATH[,PATH] [--json PATH]
                     every acked batch id is in the Redis log exactly once (lost / twice counted)
           converge  --targets URL[,URL] --key KEY --redis HOST:PORT [--prefix eir] [--timeout 60s]

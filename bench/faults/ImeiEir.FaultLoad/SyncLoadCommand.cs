@@ -25,9 +25,12 @@ internal static class SyncLoadCommand
         var acksPath = o.Get("acks", "");
         var json = o.Get("json", "");
         var giveUp = o.Duration("give-up", TimeSpan.FromSeconds(120));
+        var maxBatches = o.Int("batches", int.MaxValue);
+        var sentPath = o.Get("sent", "");
         o.EnsureAllRead();
 
-        var salt = Math.Abs(run.GetHashCode(StringComparison.Ordinal)) % 1_000_000;
+        // Stable across processes (string.GetHashCode is not): a retry from another process sends the same content.
+        var salt = (long)(run.Aggregate(2166136261u, (h, c) => (h ^ c) * 16777619u) % 1_000_000);
         using var channel = FaultData.Channel(url);
         var client = new RegistrySync.RegistrySyncClient(channel);
         var headers = FaultData.Auth(key);
@@ -37,7 +40,7 @@ internal static class SyncLoadCommand
         var until = DateTime.UtcNow + duration;
         long acked = 0, duplicates = 0, longestGapMs = 0, lastAckMs = FaultData.NowMs;
         AsyncDuplexStreamingCall<DeltaBatch, BatchAck>? call = null;
-        for (var n = 0L; DateTime.UtcNow < until && !ct.IsCancellationRequested; n++)
+        for (var n = 0L; n < maxBatches && DateTime.UtcNow < until && !ct.IsCancellationRequested; n++)
         {
             var batch = new DeltaBatch { BatchId = $"fault-{run}-{n}" };
             for (var j = 0; j < batchSize; j++)
@@ -56,6 +59,12 @@ internal static class SyncLoadCommand
                     using var patience = CancellationTokenSource.CreateLinkedTokenSource(ct);
                     patience.CancelAfter(AckPatience);
                     await call.RequestStream.WriteAsync(batch, patience.Token);
+                    if (sentPath.Length > 0)
+                    {
+                        // Tells a fault script the batch is on its way (node-kill: the node dies with it in flight).
+                        await File.WriteAllTextAsync(sentPath, batch.BatchId, CancellationToken.None);
+                    }
+
                     if (!await call.ResponseStream.MoveNext(patience.Token))
                     {
                         throw new RpcException(new Status(StatusCode.Unavailable, "the stream ended without an ack"));
