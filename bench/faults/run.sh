@@ -62,7 +62,12 @@ two_nodes() {
   node_start node-b "$gb" "$ab" "$@"
   A=http://127.0.0.1:$ga; B=http://127.0.0.1:$gb; A_ADMIN=$aa; B_ADMIN=$ab
   fl seed --target "$A" --key "$KEY" --devices 2000 >/dev/null
+  warm_up
 }
+
+# A fresh node sheds its first checks while it JIT-compiles the path at the load's rate (a cold start, not the fault):
+# 3 s of checks on both nodes before the measured load.
+warm_up() { fl checks --targets "$A,$B" --key "$KEY" --rate "$RATE" --for 3s >/dev/null; }
 
 # load_start SECONDS [SYNC_TARGET]: checks on both nodes and a sync client through SYNC_TARGET (default node a).
 load_start() {
@@ -194,6 +199,7 @@ scenario_link-down() {
   node_start node-b "$gb" "$ab" "127.0.0.1:$port"
   A=http://10.78.2.2:$ga; B=http://127.0.0.1:$gb
   fl seed --target "$B" --key "$KEY" --devices 2000 >/dev/null
+  warm_up
   load_start 24 "$B"
   sleep 6; log "link node a - Redis down"; ip link set vfr-root down
   sleep 5; local behind; behind=$(NODE_BIND=10.78.2.2 metric "$aa" imeieir_redis_connected)
