@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
 
 namespace ImeiEir.Storage;
 
@@ -51,6 +52,9 @@ public sealed class RedisStore : IAsyncDisposable
     public GraceMarkStore GraceMarks { get; }
 
     public bool IsConnected => Connection.IsConnected;
+
+    /// <summary>The connection's subscriber (its <c>Multiplexer</c> is the node's one connection); throws <see cref="StoreUnavailableException"/> until connected.</summary>
+    public ISubscriber Subscriber => Connection.Subscriber;
 
     public Task ConnectAsync() => Connection.ConnectAsync();
 
