@@ -50,7 +50,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
     }
 
     // A write waiting for the pipeline: how to plan it on a view, and what was read for it on arrival.
-    private sealed record PendingBatch(string BatchId, string ContentHash, Func<EirView, Task<BatchPlan>> Plan, Task<PrefetchedDevices?>? Prefetched, CancellationToken Ct)
+    private sealed record PendingBatch(string BatchId, string ContentHash, ChangeOrigin Origin, Func<EirView, Task<BatchPlan>> Plan, Task<PrefetchedDevices?>? Prefetched, CancellationToken Ct)
     {
         public TaskCompletionSource<BatchOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -68,31 +68,33 @@ public sealed partial class CommitPipeline : IRegistryWriter
     /// writer's turn (a read sent after the commit before would wait behind it in Redis); they are used if they can be
     /// brought to the sequence the batch is planned on, otherwise read again then.
     /// </remarks>
-    public Task<BatchOutcome> ApplyBatchAsync(string batchId, string contentHash, IReadOnlyList<RegistryDelta> deltas, CancellationToken ct)
+    public Task<BatchOutcome> ApplyBatchAsync(string batchId, string contentHash, IReadOnlyList<RegistryDelta> deltas, ChangeOrigin origin, CancellationToken ct)
     {
         var prefetched = PrefetchAsync(batchId, deltas);
         return EnqueueAsync(
             batchId,
             contentHash,
+            origin,
             async view => _planner.Plan(deltas, view, await DevicesForAsync(deltas, view, prefetched).ConfigureAwait(false)),
             prefetched,
             ct);
     }
 
     /// <inheritdoc/>
-    public Task<BatchOutcome> SwitchNumberAsync(SwitchNumberDelta delta, CancellationToken ct)
+    public Task<BatchOutcome> SwitchNumberAsync(SwitchNumberDelta delta, ChangeOrigin origin, CancellationToken ct)
         => EnqueueAsync(
             "switch-" + Guid.NewGuid().ToString("N"),
             "switch",
+            origin,
             view => Task.FromResult(_planner.PlanSwitch(delta, view, _marks, _time.GetUtcNow().UtcTicks)),
             prefetched: null,
             ct);
 
     /// <summary>Amnesty bindings (already resolved, see <see cref="AmnestyBindings"/>) as one batch.</summary>
     public Task<BatchOutcome> ApplyAmnestyAsync(IReadOnlyList<Mutation> bindings, CancellationToken ct)
-        => EnqueueAsync("auto-" + Guid.NewGuid().ToString("N"), "auto", _ => Task.FromResult(AmnestyBindings.Plan(bindings)), prefetched: null, ct);
+        => EnqueueAsync("auto-" + Guid.NewGuid().ToString("N"), "auto", ChangeOrigin.AmnestyBindings(bindings.Count), _ => Task.FromResult(AmnestyBindings.Plan(bindings)), prefetched: null, ct);
 
-    private Task<BatchOutcome> EnqueueAsync(string batchId, string contentHash, Func<EirView, Task<BatchPlan>> plan, Task<PrefetchedDevices?>? prefetched, CancellationToken ct)
+    private Task<BatchOutcome> EnqueueAsync(string batchId, string contentHash, ChangeOrigin origin, Func<EirView, Task<BatchPlan>> plan, Task<PrefetchedDevices?>? prefetched, CancellationToken ct)
     {
         if (!_index.IsLoaded)
         {
@@ -104,7 +106,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
             return Task.FromResult(BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + reason));
         }
 
-        var batch = new PendingBatch(batchId, contentHash, plan, prefetched, ct);
+        var batch = new PendingBatch(batchId, contentHash, origin, plan, prefetched, ct);
         if (!_pending.Writer.TryWrite(batch))
         {
             return Task.FromResult(BatchOutcome.Fail(BatchStatus.Unavailable, "the node is shutting down"));
@@ -387,6 +389,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
             _follower.Epoch,
             batch.BatchId,
             batch.ContentHash,
+            batch.Origin,
             plan,
             at.UtcTicks,
             predecessor is null ? null : (predecessor.Batch.BatchId, predecessor.Batch.ContentHash));

@@ -1,3 +1,4 @@
+using ImeiEir.Storage.Audit;
 using ImeiEir.Core.Index;
 using ImeiEir.Core.Policy;
 using ImeiEir.Diameter;
@@ -35,6 +36,7 @@ public static partial class EirHost
         services.AddValidatedOptions<PolicyOptions>("Policy", o => o.Validate());
         services.AddValidatedOptions<RedisOptions>("Redis", o => o.Validate());
         services.AddValidatedOptions<IndexOptions>(IndexOptions.SectionName, o => o.Validate());
+        services.AddValidatedOptions<AuditOptions>("Audit", o => o.Validate());
         services.AddSingleton(EndpointPorts.From(config));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<EirIndex>();
