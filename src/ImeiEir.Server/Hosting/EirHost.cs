@@ -1,4 +1,3 @@
-using ImeiEir.Storage.Audit;
 using ImeiEir.Core.Index;
 using ImeiEir.Core.Policy;
 using ImeiEir.Diameter;
@@ -7,6 +6,7 @@ using ImeiEir.Server.N5gEir;
 using ImeiEir.Server.Overload;
 using ImeiEir.Server.Security;
 using ImeiEir.Storage;
+using ImeiEir.Storage.Audit;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 
