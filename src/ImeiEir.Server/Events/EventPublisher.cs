@@ -1,0 +1,110 @@
+using ImeiEir.Core.Events;
+using ImeiEir.Core.Index;
+using ImeiEir.Storage;
+using StackExchange.Redis;
+
+namespace ImeiEir.Server.Events;
+
+/// <summary>
+/// The node's background publisher: drains the check path's queue, builds each event (the subscriber map is read
+/// here, not on the check path) and hands it to Redis, where one script decides exactly once across the cluster and
+/// appends. Clone candidates are counted in Redis and raise <c>clone_suspected</c> above the threshold. While Redis is
+/// away the current observation is retried and the queue fills, then drops (counted).
+/// </summary>
+internal sealed class EventPublisher(
+    EventQueue queue,
+    EventStore store,
+    EventFactory factory,
+    EirIndex index,
+    EventWindows windows,
+    EventsOptions options,
+    EventsMetrics metrics,
+    TimeProvider time,
+    ILogger<EventPublisher> log) : BackgroundService
+{
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var o in queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            {
+                while (true)
+                {
+                    try
+                    {
+                        await PublishAsync(o).ConfigureAwait(false);
+                        break;
+                    }
+                    catch (Exception ex) when (ex is RedisException or StoreUnavailableException or TimeoutException)
+                    {
+                        metrics.Failed();
+                        EventsLog.PublishFailed(log, StorageErrors.ForLog(ex), RetryDelay);
+                        await Task.Delay(RetryDelay, time, stoppingToken).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Publishes one observation (tests call it directly).</summary>
+    public async Task<string?> PublishAsync(Observation o)
+    {
+        var view = index.Current;
+        if (o.Kind == EventKind.CloneSuspected)
+        {
+            return await CloneAsync(o, view).ConfigureAwait(false);
+        }
+
+        var (e, subscriber) = factory.Create(in o, view);
+        long warningDue = 0;
+        var member = "";
+        if (o.Kind == EventKind.GraceStarted && e.GraceExpiresMs != 0)
+        {
+            warningDue = e.GraceExpiresMs - (long)options.GraceWarningBefore.TotalMilliseconds;
+            member = GraceWarning.Member(e, subscriber);
+        }
+
+        var id = await store.RaiseAsync(e, subscriber, TimeSpan.FromTicks(windows.Ticks(o.Kind)), options.Retention, warningDue, member).ConfigureAwait(false);
+        Count(o.Kind, id);
+        return id;
+    }
+
+    private async Task<string?> CloneAsync(Observation o, EirView view)
+    {
+        var threshold = options.CloneThreshold;
+        // A device bound to as many numbers as the threshold is shared on purpose, not cloned (reported nowhere).
+        if (threshold == 0 || o.Imei == 0 || view.GetBindings(o.Imei).Count >= threshold)
+        {
+            return null;
+        }
+
+        var count = await store.CountImsisAsync(o.Imei, ImsiSightings.HalfDayOf(o.TimeTicks), o.OtherImsiKey, o.ImsiKey).ConfigureAwait(false);
+        if (count <= threshold)
+        {
+            return null;
+        }
+
+        var (e, _) = factory.Create(o with { Via = null }, view);
+        await store.NoteCloneAsync(e.Imei, count, e.TimeMs).ConfigureAwait(false);
+        var id = await store.RaiseAsync(e, 0, TimeSpan.FromTicks(windows.Ticks(EventKind.CloneSuspected)), options.Retention).ConfigureAwait(false);
+        Count(EventKind.CloneSuspected, id);
+        return id;
+    }
+
+    private void Count(EventKind kind, string? id)
+    {
+        if (id is null)
+        {
+            metrics.Repeat(kind);
+        }
+        else
+        {
+            metrics.Raised(kind);
+        }
+    }
+}
