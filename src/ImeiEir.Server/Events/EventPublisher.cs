@@ -23,6 +23,10 @@ internal sealed class EventPublisher(
     ILogger<EventPublisher> log) : BackgroundService
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private long _processed;
+
+    /// <summary>Observations handled (raised or found to be repeats) since start.</summary>
+    public long Processed => Interlocked.Read(ref _processed);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -35,6 +39,7 @@ internal sealed class EventPublisher(
                     try
                     {
                         await PublishAsync(o).ConfigureAwait(false);
+                        Interlocked.Increment(ref _processed);
                         break;
                     }
                     catch (Exception ex) when (ex is RedisException or StoreUnavailableException or TimeoutException)
