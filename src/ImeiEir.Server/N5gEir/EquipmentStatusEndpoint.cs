@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using ImeiEir.Core.Overload;
 using ImeiEir.Core.Identifiers;
+using ImeiEir.Core.Overload;
 using ImeiEir.Core.Policy;
 using ImeiEir.Server.Hosting;
 
