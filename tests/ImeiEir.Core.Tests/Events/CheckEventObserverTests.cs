@@ -1,7 +1,9 @@
 using ImeiEir.Core.Events;
 using ImeiEir.Core.Index;
 using ImeiEir.Core.Overload;
+using ImeiEir.Core.Policy;
 using ImeiEir.Core.Tests.Policy;
+using ImeiEir.Tests.Shared;
 
 namespace ImeiEir.Core.Tests.Events;
 
@@ -224,5 +226,50 @@ public sealed class CheckEventObserverTests
 
             Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         }
+    }
+
+    [Fact]
+    public async Task Offer_NewPairsWhileThePublisherWaits_AllocatesNothing()
+    {
+        var w = new World(queueCapacity: 1 << 16, clones: false);
+        using var stop = new CancellationTokenSource();
+        var drained = 0L;
+        var reader = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var _ in w.Queue.Reader.ReadAllAsync(stop.Token))
+                {
+                    Interlocked.Increment(ref drained);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+        var input = new CheckInput(35999999000001, 0, 0);
+        var decision = new Decision(Verdict.Deny, EquipmentStatus.Blacklisted, Reason.NotRegistered, 0);
+        for (var i = 0; i < 20_000; i++)
+        {
+            w.Observer.OnChecked(input with { Msisdn = 996_700_000_000 + i }, in decision, CheckInterface.Grpc, w.H.Time.GetUtcNow().UtcTicks);
+        }
+
+        var least = long.MaxValue;
+        for (var round = 0; round < 3; round++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 1000; i++)
+            {
+                w.Observer.OnChecked(input with { Msisdn = 996_701_000_000 + (round * 1000) + i }, in decision, CheckInterface.Grpc, w.H.Time.GetUtcNow().UtcTicks);
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        await Eventually.TrueAsync(() => Interlocked.Read(ref drained) == 23_000, "every observation read");
+        await stop.CancelAsync();
+        await reader;
+        Assert.Equal(0, least);
+        Assert.Equal(0, w.Queue.Dropped);
     }
 }
