@@ -83,11 +83,21 @@ done
 
 COMMON=(--mix "$DATA/mix.jsonl" --warmup "$WARMUP" --duration "$DURATION" --concurrency "$CONCURRENCY")
 for r in $(seq "$ROUNDS"); do
-  log "round $r/$ROUNDS: unary Check, closed model, events off then on"
-  lt run --target "$OFF" "${COMMON[@]}" --label "off-r$r" --out "$OUT/off-r$r" --no-png || true
-  lt run --target "$ON" "${COMMON[@]}" --label "on-r$r" --out "$OUT/on-r$r" --no-png || true
+  # Alternate which goes first: the shared machine's load drifts within a round.
+  if (( r % 2 )); then order=(off on); else order=(on off); fi
+  log "round $r/$ROUNDS: unary Check, closed model, events ${order[0]} then ${order[1]}"
+  for o in "${order[@]}"; do
+    if [[ $o == on ]]; then t=$ON; else t=$OFF; fi
+    lt run --target "$t" "${COMMON[@]}" --label "$o-r$r" --out "$OUT/$o-r$r" --no-png || true
+  done
+done
+# The rounds' events must all have reached Redis (the publisher may still be draining its queue).
+for _ in $(seq 600); do
+  q=$(curl -s "http://127.0.0.1:$ON_ADMIN/metrics" | awk '/^imeieir_events_queue/ {print $2}')
+  [[ ${q:-0} == 0 ]] && break; sleep 0.1
 done
 EVENTS_AFTER=$(redis-cli -p "$REDIS" xlen eir:ev:all | tr -d '\r')
+DROPPED=$(curl -s "http://127.0.0.1:$ON_ADMIN/metrics" | awk '/^imeieir_events_dropped/ {print $2}')
 
 median() { jq -s '[.[].checksPerSecond] | sort | .[(length / 2 | floor)]' "$@"; }
 OFF_RATE=$(median "$OUT"/off-r*.json)
@@ -95,6 +105,8 @@ ON_RATE=$(median "$OUT"/on-r*.json)
 HALF=$(jq -n "$ON_RATE / 2 | floor")
 
 log "check answered -> event at a subscriber: open model at half the peak ($HALF checks/s) with a subscriber on ON"
+# The group starts at the end of the stream ($): only events of this run are timed.
+redis-cli -p "$REDIS" xgroup create eir:ev:all bench-lag '$' mkstream >/dev/null
 lt event-lag --target "$ON" --group bench-lag --duration 40s --json "$OUT/lag.json" &
 LAG_PID=$!
 sleep 3
@@ -104,11 +116,11 @@ wait "$LAG_PID" || true
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 jq -n --arg cmd "$CMD" --arg date "$(date -u +%FT%TZ)" --arg cpu "$CPU" --arg lb "$LOAD_BEFORE" --arg la "$LOAD_AFTER" \
-  --argjson off "$OFF_RATE" --argjson on "$ON_RATE" --argjson events "${EVENTS_AFTER:-0}" \
+  --argjson off "$OFF_RATE" --argjson on "$ON_RATE" --argjson events "${EVENTS_AFTER:-0}" --argjson dropped "${DROPPED:-0}" \
   --slurpfile lag "$OUT/lag.json" \
   --argjson offRounds "$(jq -s '[.[].checksPerSecond]' "$OUT"/off-r*.json)" \
   --argjson onRounds "$(jq -s '[.[].checksPerSecond]' "$OUT"/on-r*.json)" \
   --argjson ratios "$(jq -s '[range(0; length/2) as $i | .[2*$i+1].checksPerSecond / .[2*$i].checksPerSecond]' $(for r in $(seq "$ROUNDS"); do echo "$OUT/off-r$r.json $OUT/on-r$r.json"; done))" \
   '{command: $cmd, date: $date, machine: $cpu, loadBefore: $lb, loadAfter: $la,
     offChecksPerSecond: $off, onChecksPerSecond: $on, ratioOfMedians: ($on / $off), roundRatios: $ratios,
-    offRounds: $offRounds, onRounds: $onRounds, eventsInStreamAfterRounds: $events, lag: $lag[0]}' | tee "$OUT/summary.json"
+    offRounds: $offRounds, onRounds: $onRounds, eventsInStreamAfterRounds: $events, droppedObservations: $dropped, lag: $lag[0]}' | tee "$OUT/summary.json"
