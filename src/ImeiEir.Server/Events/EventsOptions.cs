@@ -13,7 +13,7 @@ public sealed class EventsOptions
     /// <summary>The name events carry as <c>node</c>. Default empty: the host name.</summary>
     public string NodeName { get; set; } = "";
 
-    /// <summary>How long before the grace runs out <c>grace_expiring</c> is raised. Default 24 h; less than <c>Policy:NumberSwitchGrace</c>.</summary>
+    /// <summary>How long before the grace runs out <c>grace_expiring</c> is raised. Default 24 h; not less than <c>Policy:NumberSwitchGrace</c>: at the grace's start.</summary>
     public TimeSpan GraceWarningBefore { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary><c>not_registered</c> at most once per IMEI and subscriber per this. Default 7 days.</summary>
@@ -55,7 +55,7 @@ public sealed class EventsOptions
     /// <summary>The 3-digit-MNC countries in effect.</summary>
     public IReadOnlyList<int> EffectiveThreeDigitMncCountries => ThreeDigitMncCountries.Count > 0 ? ThreeDigitMncCountries : HomeOperators.DefaultThreeDigitMncCountries;
 
-    /// <summary>Throws naming the setting when a value is out of range (GraceWarningBefore against the grace is checked beside it, in EventsSetup).</summary>
+    /// <summary>Throws naming the setting when a value is out of range.</summary>
     public void Validate()
     {
         Positive(GraceWarningBefore, "GraceWarningBefore");

@@ -2,7 +2,6 @@ using ImeiEir.Core.Events;
 using ImeiEir.Core.Policy;
 using ImeiEir.Server.Hosting;
 using ImeiEir.Server.Security;
-using Microsoft.Extensions.Options;
 
 namespace ImeiEir.Server.Events;
 
@@ -13,9 +12,6 @@ internal static class EventsSetup
     public static IServiceCollection AddEirEvents(this IServiceCollection services)
     {
         services.AddValidatedOptions<EventsOptions>(EventsOptions.SectionName, o => o.Validate());
-        services.AddOptions<EventsOptions>().Validate<IOptions<PolicyOptions>>(
-            (e, p) => e.GraceWarningBefore < p.Value.NumberSwitchGrace,
-            "Events:GraceWarningBefore must be less than Policy:NumberSwitchGrace.");
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<EventsOptions>();

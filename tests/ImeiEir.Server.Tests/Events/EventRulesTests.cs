@@ -76,6 +76,15 @@ public sealed class EventRulesTests : RedisTest
     }
 
     [Fact]
+    public async Task GraceExpiring_GraceShorterThanTheWarning_RaisedAtTheFirstSweep()
+    {
+        await using var h = await PublisherHarness.StartAsync(Redis.Configuration);
+        await h.Publisher.PublishAsync(Seen(EventKind.GraceStarted, h.Now, PublisherHarness.Msisdn(NewNumber), 0, h.Now + TimeSpan.FromHours(1).Ticks));
+
+        Assert.Equal(1, await h.Sweeper.SweepAsync());
+    }
+
+    [Fact]
     public async Task GraceExpiring_NumberSwitchedMeanwhile_NotRaised()
     {
         await using var h = await PublisherHarness.StartAsync(Redis.Configuration);

@@ -5,7 +5,7 @@ public sealed class EventsSettingsTests : RedisTest
 {
     [Theory]
     [InlineData("Events:Retention", "12:00:00", "Events:Retention")]
-    [InlineData("Events:GraceWarningBefore", "3.00:00:00", "Events:GraceWarningBefore must be less than Policy:NumberSwitchGrace")]
+    [InlineData("Events:GraceWarningBefore", "00:00:00", "Events:GraceWarningBefore")]
     [InlineData("Events:NotRegisteredEvery", "00:00:00", "Events:NotRegisteredEvery")]
     [InlineData("Events:StolenSeenEvery", "-00:00:01", "Events:StolenSeenEvery")]
     [InlineData("Events:CloneThreshold", "-1", "Events:CloneThreshold")]
