@@ -1,6 +1,7 @@
 using ImeiEir.Core.Index;
 using ImeiEir.Core.Policy;
 using ImeiEir.Diameter;
+using ImeiEir.Server.Events;
 using ImeiEir.Server.Grpc;
 using ImeiEir.Server.N5gEir;
 using ImeiEir.Server.Overload;
@@ -51,6 +52,7 @@ public static partial class EirHost
         services.AddEirOverload(); // shedding checks, deadlines, sync calls per client (Overload/, settings Overload:*)
         services.AddDiameterS13(config); // listens only when Diameter:Listen is set
         services.AddNrfRegistration(config);
+        services.AddEirEvents(); // subscriber notification events and EventFeed (Events/, settings Events:*)
 
         services.AddGrpc(o =>
         {
@@ -92,6 +94,7 @@ public static partial class EirHost
         app.MapGrpcService<SelfServiceService>().RequireRole(app, Roles.SelfService);
         app.MapGrpcService<RegistrySyncService>().RequireRole(app, Roles.Sync);
         app.MapN5gEirEquipmentIdentityCheck().RequireRole(app, Roles.Check, EndpointCredentials.N5gEir);
+        app.MapEirEvents(); // EventFeed, role events
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
 
