@@ -4,7 +4,7 @@
 # checks served, failed checks (any error or a check later than the 2 s deadline), acked batches lost (or applied
 # twice) and the time until every node serves Redis' sequence again.
 #
-#   bench/faults/run.sh                 # every scenario (~6 min on 2 cores); needs root for link-down and disk-full
+#   bench/faults/run.sh                 # every scenario (~8 min on 2 cores); needs root for link-down and disk-full
 #   bench/faults/run.sh fast            # the fast ones (also run by ./test.sh as xunit tests, tests/ImeiEir.Server.Tests/Faults)
 #   bench/faults/run.sh long            # sentinel-failover, sentinel-freeze, link-down, disk-full
 #   bench/faults/run.sh sentinel-failover redis-empty   # named ones
