@@ -1,4 +1,5 @@
 using ImeiEir.Core.Index;
+using ImeiEir.Core.Registry;
 using Microsoft.Extensions.Logging;
 
 namespace ImeiEir.Storage;
@@ -15,6 +16,7 @@ public sealed partial class LogFollower
     private const int EntriesPerRead = 1000;
 
     private readonly EirIndex _index;
+    private readonly DeviceDirectory _devices;
     private readonly RedisStore _store;
     private readonly WriterTurn _turn;
     private readonly SyncRefusal _refusal;
@@ -27,9 +29,10 @@ public sealed partial class LogFollower
     private string? _epoch;
     private long _storeSequence;
 
-    public LogFollower(EirIndex index, RedisStore store, WriterTurn turn, SyncRefusal refusal, Checkpointer checkpointer, ClusterGraceMarks marks, RedisOptions options, TimeProvider time, ILogger<LogFollower> log)
+    public LogFollower(EirIndex index, DeviceDirectory devices, RedisStore store, WriterTurn turn, SyncRefusal refusal, Checkpointer checkpointer, ClusterGraceMarks marks, RedisOptions options, TimeProvider time, ILogger<LogFollower> log)
     {
         _index = index;
+        _devices = devices;
         _store = store;
         _turn = turn;
         _refusal = refusal;
@@ -56,10 +59,12 @@ public sealed partial class LogFollower
         if (checkpoint is { } c)
         {
             _index.Replace(c.Snapshot, c.Sequence, null, markLoaded: false);
+            LoadDevices(c.Devices);
         }
         else
         {
             _index.Replace(EirSnapshot.Empty, 0, null, markLoaded: false);
+            _devices.Clear();
         }
 
         using (await _turn.TakeAsync(ct).ConfigureAwait(false))
@@ -113,6 +118,7 @@ public sealed partial class LogFollower
                 }
 
                 _index.Replace(c.Snapshot, c.Sequence, null, markLoaded: false);
+                LoadDevices(c.Devices);
                 Log.ReloadedCheckpoint(_log, c.Sequence);
                 continue;
             }
@@ -120,11 +126,26 @@ public sealed partial class LogFollower
             foreach (var e in entries)
             {
                 _index.Apply(e.Sequence, e.Mutations, new DateTimeOffset(e.AppliedAtTicks, TimeSpan.Zero));
+                _devices.Apply(e.Devices.Removed, e.Devices.Added);
                 _checkpointer.Count(e.Mutations.Length);
             }
 
             Interlocked.Exchange(ref _storeSequence, Math.Max(Interlocked.Read(ref _storeSequence), entries[^1].Sequence));
         }
+    }
+
+    // A checkpoint written before the directory left Redis has none: the node starts with an empty one (README.md,
+    // "Upgrading": such a checkpoint must be replaced before devices are changed again).
+    private void LoadDevices(DeviceDirectory? devices)
+    {
+        if (devices is null)
+        {
+            _devices.Clear();
+            Log.CheckpointWithoutDevices(_log);
+            return;
+        }
+
+        _devices.ReplaceWith(devices);
     }
 
     private void CheckHistory(StoreHead head, long local)
@@ -149,6 +170,9 @@ public sealed partial class LogFollower
     {
         [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Index loaded from Redis at sequence {Sequence}: {Registered} registered IMEIs, {Bindings} bindings, {Subscribers} subscribers in {Milliseconds:F0} ms")]
         public static partial void Hydrated(ILogger logger, long sequence, long registered, long bindings, long subscribers, double milliseconds);
+
+        [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "The checkpoint holds no device directory (written by an earlier version): devices are known from the log after it only")]
+        public static partial void CheckpointWithoutDevices(ILogger logger);
 
         [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "Fell behind the trimmed log; reloaded checkpoint {Sequence}")]
         public static partial void ReloadedCheckpoint(ILogger logger, long sequence);

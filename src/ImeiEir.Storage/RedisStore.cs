@@ -5,7 +5,7 @@ namespace ImeiEir.Storage;
 
 /// <summary>
 /// A node's Redis, by what it holds (docs/redis-schema.md): the history (<see cref="Log"/>), the commit script
-/// (<see cref="Commits"/>), checkpoints, device records and grace marks, all over one connection
+/// (<see cref="Commits"/>), checkpoints and grace marks, all over one connection
 /// (<see cref="Connection"/>) and one key schema (<see cref="Keys"/>). Only Redis calls: no policy, no state.
 /// </summary>
 public sealed class RedisStore : IAsyncDisposable
@@ -33,7 +33,6 @@ public sealed class RedisStore : IAsyncDisposable
         Log = new RedisLog(connection, Keys, options);
         Commits = new BatchCommitter(connection, Keys, options);
         Checkpoints = new CheckpointStore(connection, Keys, options);
-        Devices = new DeviceRecords(connection, Keys);
         GraceMarks = new GraceMarkStore(connection, Keys);
     }
 
@@ -46,8 +45,6 @@ public sealed class RedisStore : IAsyncDisposable
     public BatchCommitter Commits { get; }
 
     public CheckpointStore Checkpoints { get; }
-
-    public DeviceRecords Devices { get; }
 
     public GraceMarkStore GraceMarks { get; }
 

@@ -16,6 +16,7 @@ public static class StorageServiceCollectionExtensions
     {
         services.AddSingleton<RedisConnectionProvider>();
         services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<RedisOptions>(), sp.GetRequiredService<RedisConnectionProvider>()));
+        services.AddSingleton<DeviceDirectory>();
         services.AddSingleton<ClusterGraceMarks>();
         services.AddSingleton<WriterTurn>();
         services.AddSingleton<SyncRefusal>();

@@ -33,7 +33,7 @@ public sealed class BatchPlanner
     {
         // Most deltas make one mutation: sized once, the list is not regrown (and recopied) on a large batch.
         var plan = new BatchPlan(deltas.Count + 16);
-        var state = new Scratch(view, devices);
+        var state = new Scratch(view, devices, plan);
         for (var i = 0; i < deltas.Count; i++)
         {
             var error = deltas[i] switch
@@ -64,6 +64,8 @@ public sealed class BatchPlanner
             plan.StolenCases.Clear();
             plan.GraceMarksConsumed.Clear();
             plan.SwitchedImeis.Clear();
+            plan.DeviceChanges.Clear();
+            plan.OwnerChanges.Clear();
         }
 
         return plan;
@@ -383,13 +385,16 @@ public sealed class BatchPlanner
         private readonly Dictionary<long, bool> _stolen = [];
         private readonly Dictionary<long, SortedSet<BindingRecord>> _bindings = [];
         private readonly Dictionary<long, long> _subscribers = [];
-        private readonly Dictionary<string, long[]?> _deviceChanges = new(StringComparer.Ordinal);
-        private readonly Dictionary<long, string?> _ownerChanges = [];
+        private readonly Dictionary<string, long[]?> _deviceChanges;
+        private readonly Dictionary<long, string?> _ownerChanges;
 
-        public Scratch(EirView view, IDeviceDirectory devices)
+        public Scratch(EirView view, IDeviceDirectory devices, BatchPlan plan)
         {
             _view = view;
             _devices = devices;
+            // The batch's net effect on the directory is kept in the plan: the batches planned behind it read it.
+            _deviceChanges = plan.DeviceChanges;
+            _ownerChanges = plan.OwnerChanges;
         }
 
         public bool TryGetDevice(string id, out long[] imeis)

@@ -23,12 +23,6 @@ public static class WriteFlowControl
     /// <summary>Batches one burst of the pipeline takes before following, a number switch or a checkpoint get the writer's turn.</summary>
     public const int BurstBatches = 64;
 
-    /// <summary>
-    /// This node's latest commits remembered, so a read made ahead for a batch can be brought to the view it is planned
-    /// on: at least <see cref="MaxOutstandingPerStream"/> per stream syncing at once.
-    /// </summary>
-    public const int OwnCommitsKept = 16;
-
     /// <summary>Amnesty bindings waiting to be committed; beyond it a binding is dropped (the IMEI is bound at its next check).</summary>
     public const int AmnestyQueueCapacity = 100_000;
 
