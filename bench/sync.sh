@@ -16,20 +16,20 @@
 #   BEFORE=bench/.data/artifacts-before bench/sync.sh   # also a build of the base commit (built with --artifacts-path)
 #   DEVICES=8700000 ROUNDS=1 bench/sync.sh          # the 10 M-IMEI scale (needs ~3 GB)
 #
-# Knobs: DEVICES (1740000: 2.0 M IMEIs), AMNESTY (0.09), SUBSCRIBERS (0.1 per device), BATCH (10000), ROUNDS (3),
-# CHECK_RATE (5000 checks/s), SYNC_FOR (20s), SYNC_PACED_RATE (20000), NODE_ENV (extra KEY=VALUE for the nodes of
+# Knobs: DEVICES (1740000: 2.0 M IMEIs), AMNESTY (0.03), SUBSCRIBERS (0.1 per device), BATCH (10000), ROUNDS (3),
+# CHECK_RATE (3000 checks/s), SYNC_FOR (15s), SYNC_PACED_RATE (20000), NODE_ENV (extra KEY=VALUE for the nodes of
 # this tree), OUT (bench/results). Everything on 127.0.0.1; Auth:Enabled=false on these nodes.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 DEVICES=${DEVICES:-1740000}
-AMNESTY=${AMNESTY:-0.09}
+AMNESTY=${AMNESTY:-0.03}
 SUBSCRIBERS=${SUBSCRIBERS:-0.1}
 BATCH=${BATCH:-10000}
 ROUNDS=${ROUNDS:-3}
-CHECK_RATE=${CHECK_RATE:-5000}
-SYNC_FOR=${SYNC_FOR:-20s}
+CHECK_RATE=${CHECK_RATE:-3000}
+SYNC_FOR=${SYNC_FOR:-15s}
 SYNC_PACED_RATE=${SYNC_PACED_RATE:-20000}
 OUT=${OUT:-bench/results}
 DATA=bench/.data/sync
@@ -91,6 +91,7 @@ wait_ready() { # -> ms to /readyz 200 since T0
 }
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+redis_cpu() { awk '{print $14+$15}' "/proc/$REDIS_PID/stat"; } # centiseconds
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 checks() { # duration label: an open-model check run -> $R/label.json
   lt run --target "http://127.0.0.1:$GRPC" --mix "$DATA/mix.jsonl" --model open --tick 500us --rate "$CHECK_RATE" \
@@ -109,8 +110,12 @@ for r in $(seq "$ROUNDS"); do
     sleep 2
     RSS_SYNC=$(rss_kib "$NODE_PID")
     checks 10s idle
+    # The single-Redis-core ceiling: deltas of the saturating sync per second of Redis CPU (all its work: commands,
+    # network, AOF) — the rate at which Redis alone would be busy all the time.
+    R0=$(redis_cpu)
     lt sync --target "http://127.0.0.1:$GRPC" --deltas 50000000 --batch "$BATCH" --for "$SYNC_FOR" --json "$R/sync.json" >"$D/sync.log" 2>&1 &
     SP=$!; checks "${SYNC_FOR%s}s" during; wait "$SP" || true
+    REDIS_CS=$(( $(redis_cpu) - R0 ))
     lt sync --target "http://127.0.0.1:$GRPC" --deltas 50000000 --batch 1000 --rate "$SYNC_PACED_RATE" --for "$SYNC_FOR" --json "$R/paced-sync.json" >"$D/paced.log" 2>&1 &
     SP=$!; checks "${SYNC_FOR%s}s" paced-checks; wait "$SP" || true
     stop "$NODE_PID"
@@ -128,7 +133,7 @@ for r in $(seq "$ROUNDS"); do
     LOADED=$(grep -o 'Index loaded from Redis at sequence [0-9]*: [0-9]* registered IMEIs, [0-9]* bindings' "$D/hydrate.log" | tail -1)
     stop "$NODE_PID"; stop "$REDIS_PID"
     jq -n --arg loaded "$LOADED" --argjson rssSync "$RSS_SYNC" --argjson rssHyd "$RSS_HYD" --argjson used "$USED" \
-      --argjson keys "$KEYS" --argjson loglen "$LOGLEN" --argjson ready "$READY_MS" \
+      --argjson keys "$KEYS" --argjson loglen "$LOGLEN" --argjson ready "$READY_MS" --argjson redisCs "$REDIS_CS" \
       --slurpfile seed "$R/seed.json" --slurpfile sync "$R/sync.json" --slurpfile paced "$R/paced-sync.json" \
       --slurpfile idle "$R/idle.json" --slurpfile during "$R/during.json" --slurpfile pacedChecks "$R/paced-checks.json" '
       ($loaded | capture("(?<reg>[0-9]+) registered IMEIs, (?<b>[0-9]+) bindings")) as $h
@@ -136,6 +141,7 @@ for r in $(seq "$ROUNDS"); do
       | {records: $records, registeredImeis: ($h.reg | tonumber), bindings: ($h.b | tonumber),
          seedDeltasPerSecond: $seed[0].sync.deltasPerSecond, syncDeltasPerSecondWithChecks: $sync[0].result.deltasPerSecond,
          pacedDeltasPerSecond: $paced[0].result.deltasPerSecond,
+         redisCpuSeconds: ($redisCs / 100), redisCeilingDeltasPerSecond: (if $redisCs > 0 then $sync[0].result.deltas / ($redisCs / 100) | floor else null end),
          p99IdleUs: $idle[0].latencyUs.p99, p99DuringSyncUs: $during[0].latencyUs.p99, p99PacedUs: $pacedChecks[0].latencyUs.p99,
          rssAfterSyncMiB: ($rssSync / 1024 | floor), rssHydratedMiB: ($rssHyd / 1024 | floor),
          rssSyncBytesPerRecord: ($rssSync * 1024 / $records | floor), rssHydratedBytesPerRecord: ($rssHyd * 1024 / $records | floor),
@@ -152,13 +158,13 @@ SUMMARY=$OUT/sync-summary.md
   echo
   echo "Command: \`DEVICES=$DEVICES AMNESTY=$AMNESTY SUBSCRIBERS=$SUBSCRIBERS BATCH=$BATCH ROUNDS=$ROUNDS CHECK_RATE=$CHECK_RATE SYNC_FOR=$SYNC_FOR SYNC_PACED_RATE=$SYNC_PACED_RATE ${BEFORE:+BEFORE=$BEFORE }${NODE_ENV:+NODE_ENV=\"$NODE_ENV\" }bench/sync.sh\`; load average before $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg). Medians of $ROUNDS rounds."
   echo
-  echo "| build | records | seed deltas/s | sync deltas/s (checks running) | p99 idle µs | p99 during sync | ×idle | p99 paced | ×idle | RSS after sync MiB | RSS hydrated MiB | sync/hydrated | Redis B/record | ready s |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| build | records | seed deltas/s | sync deltas/s (checks running) | Redis-core ceiling deltas/s | p99 idle µs | p99 during sync | ×idle | p99 paced | ×idle | RSS after sync MiB | RSS hydrated MiB | sync/hydrated | Redis B/record | ready s |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for b in "${BUILDS[@]}"; do
     files=("$OUT"/sync/"$b"-r*/round.json)
     jq -rs --arg b "$b" '
       def med(f): [.[] | f] | sort | .[(length / 2 | floor)];
-      "| \($b) | \(med(.records)) | \(med(.seedDeltasPerSecond) | floor) | \(med(.syncDeltasPerSecondWithChecks) | floor) | \(med(.p99IdleUs) | floor) | \(med(.p99DuringSyncUs) | floor) | \(med(.p99DuringSyncUs / .p99IdleUs) * 10 | floor / 10) | \(med(.p99PacedUs) | floor) | \(med(.p99PacedUs / .p99IdleUs) * 10 | floor / 10) | \(med(.rssAfterSyncMiB)) | \(med(.rssHydratedMiB)) | \(med(.rssAfterSyncMiB / .rssHydratedMiB) * 100 | floor / 100) | \(med(.redisBytesPerRecord)) | \(med(.secondsToReady)) |"' "${files[@]}"
+      "| \($b) | \(med(.records)) | \(med(.seedDeltasPerSecond) | floor) | \(med(.syncDeltasPerSecondWithChecks) | floor) | \(med(.redisCeilingDeltasPerSecond // 0)) | \(med(.p99IdleUs) | floor) | \(med(.p99DuringSyncUs) | floor) | \(med(.p99DuringSyncUs / .p99IdleUs) * 10 | floor / 10) | \(med(.p99PacedUs) | floor) | \(med(.p99PacedUs / .p99IdleUs) * 10 | floor / 10) | \(med(.rssAfterSyncMiB)) | \(med(.rssHydratedMiB)) | \(med(.rssAfterSyncMiB / .rssHydratedMiB) * 100 | floor / 100) | \(med(.redisBytesPerRecord)) | \(med(.secondsToReady)) |"' "${files[@]}"
   done
 } >"$SUMMARY"
 cat "$SUMMARY"

@@ -86,7 +86,9 @@ public sealed class BatchCommitter
         // Record writes, grouped by hash: per hash one HDEL, then one HSET. Devices have no record in Redis: the log
         // entry carries them (field d) and every node derives its device directory from it.
         var writes = new List<RecordWrite>(plan.StolenCases.Count + plan.GraceMarksConsumed.Count + 4);
+        // Both log fields are encoded into pooled buffers (a 10 000-delta batch's would be large-object-heap arrays).
         var mutations = ArrayPool<byte>.Shared.Rent(Math.Max(1, plan.Mutations.Count * MutationCodec.Size));
+        var devices = ArrayPool<byte>.Shared.Rent(Math.Max(1, DeviceChangeCodec.SizeOf(plan)));
         try
         {
             // A report, a clearance and a report again of one IMEI in one batch: the last one stands.
@@ -135,7 +137,7 @@ public sealed class BatchCommitter
             (args[0], args[1], args[2], args[3]) = (expectedSequence, contentHash, nowTicks, batchId);
             (args[4], args[5], args[6], args[7]) = (MutationCodec.Encode(plan.Mutations, mutations), (long)_options.BatchIdRetention.TotalSeconds, epoch, groups.Count);
             args[8] = predecessor is { } pv ? $"{expectedSequence}:{pv.ContentHash}" : "";
-            args[9] = DeviceChangeCodec.Encode(plan);
+            args[9] = DeviceChangeCodec.Encode(plan, devices);
             var k = 5;
             var a = 10;
             foreach (var (start, end, newKey) in groups)
@@ -175,6 +177,7 @@ public sealed class BatchCommitter
         {
             // The script call has completed (or failed): its arguments were written or dropped, not held.
             ArrayPool<byte>.Shared.Return(mutations);
+            ArrayPool<byte>.Shared.Return(devices);
         }
     }
 

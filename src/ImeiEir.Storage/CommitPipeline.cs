@@ -50,7 +50,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
 
     // A write waiting for the pipeline: how to plan it on a view and a device directory, and whether its batch id was
     // known on arrival (null: not read, or the read failed).
-    private sealed record PendingBatch(string BatchId, string ContentHash, Func<EirView, IDeviceDirectory, BatchPlan> Plan, Task<EarlyRead?>? Early, CancellationToken Ct)
+    private sealed record PendingBatch(string BatchId, string ContentHash, Func<EirView, IDeviceDirectory, Task<BatchPlan>> Plan, Task<EarlyRead?>? Early, CancellationToken Ct)
     {
         public TaskCompletionSource<BatchOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -68,22 +68,22 @@ public sealed partial class CommitPipeline : IRegistryWriter
     /// commit before would wait behind it in Redis). The batch is planned on the node's device directory: no other read.
     /// </remarks>
     public Task<BatchOutcome> ApplyBatchAsync(string batchId, string contentHash, IReadOnlyList<RegistryDelta> deltas, CancellationToken ct)
-        => EnqueueAsync(batchId, contentHash, (view, devices) => _planner.Plan(deltas, view, devices), ReadEarlyAsync(batchId), ct);
+        => EnqueueAsync(batchId, contentHash, (view, devices) => _planner.PlanInSlicesAsync(deltas, view, devices, WriteFlowControl.PlanSliceDeltas), ReadEarlyAsync(batchId), ct);
 
     /// <inheritdoc/>
     public Task<BatchOutcome> SwitchNumberAsync(SwitchNumberDelta delta, CancellationToken ct)
         => EnqueueAsync(
             "switch-" + Guid.NewGuid().ToString("N"),
             "switch",
-            (view, _) => _planner.PlanSwitch(delta, view, _marks, _time.GetUtcNow().UtcTicks),
+            (view, _) => Task.FromResult(_planner.PlanSwitch(delta, view, _marks, _time.GetUtcNow().UtcTicks)),
             early: null,
             ct);
 
     /// <summary>Amnesty bindings (already resolved, see <see cref="AmnestyBindings"/>) as one batch.</summary>
     public Task<BatchOutcome> ApplyAmnestyAsync(IReadOnlyList<Mutation> bindings, CancellationToken ct)
-        => EnqueueAsync("auto-" + Guid.NewGuid().ToString("N"), "auto", (_, _) => AmnestyBindings.Plan(bindings), early: null, ct);
+        => EnqueueAsync("auto-" + Guid.NewGuid().ToString("N"), "auto", (_, _) => Task.FromResult(AmnestyBindings.Plan(bindings)), early: null, ct);
 
-    private Task<BatchOutcome> EnqueueAsync(string batchId, string contentHash, Func<EirView, IDeviceDirectory, BatchPlan> plan, Task<EarlyRead?>? early, CancellationToken ct)
+    private Task<BatchOutcome> EnqueueAsync(string batchId, string contentHash, Func<EirView, IDeviceDirectory, Task<BatchPlan>> plan, Task<EarlyRead?>? early, CancellationToken ct)
     {
         if (!_index.IsLoaded)
         {
@@ -339,7 +339,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
         // The newest view (staged while commits are in flight) and the device directory as those commits leave it.
         var basis = _index.Head;
         IDeviceDirectory devices = inFlight.Count == 0 ? _devices : new StagedDeviceDirectory(_devices, [.. inFlight.Select(f => f.Plan)]);
-        var plan = batch.Plan(basis, devices);
+        var plan = await batch.Plan(basis, devices).ConfigureAwait(false);
         if (!plan.IsValid)
         {
             if (early is not null && await _store.Log.GetBatchAsync(batch.BatchId).ConfigureAwait(false) is { } again)

@@ -22,12 +22,15 @@ public static class DeviceChangeCodec
     /// <summary>The plan's changes (<see cref="BatchPlan.DevicesRemoved"/>, <see cref="BatchPlan.DevicesAdded"/>); empty when it has none.</summary>
     public static byte[] Encode(BatchPlan plan)
     {
-        ArgumentNullException.ThrowIfNull(plan);
-        if (plan.DevicesRemoved.Count == 0 && plan.DevicesAdded.Count == 0)
-        {
-            return [];
-        }
+        var bytes = new byte[SizeOf(plan)];
+        Encode(plan, bytes);
+        return bytes;
+    }
 
+    /// <summary>Bytes <see cref="Encode(BatchPlan, byte[])"/> writes.</summary>
+    public static int SizeOf(BatchPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
         var size = 0;
         foreach (var d in plan.DevicesRemoved)
         {
@@ -39,7 +42,14 @@ public static class DeviceChangeCodec
             size += 4 + Encoding.UTF8.GetByteCount(d.DeviceId) + (8 * d.Imeis.Length);
         }
 
-        var bytes = new byte[size];
+        return size;
+    }
+
+    /// <summary>Encodes into <paramref name="bytes"/> (at least <see cref="SizeOf"/> bytes: a pooled buffer); returns the part written.</summary>
+    public static ReadOnlyMemory<byte> Encode(BatchPlan plan, byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(bytes);
         var at = 0;
         foreach (var d in plan.DevicesRemoved)
         {
@@ -57,7 +67,7 @@ public static class DeviceChangeCodec
             }
         }
 
-        return bytes;
+        return bytes.AsMemory(0, at);
     }
 
     public static DeviceChanges Decode(ReadOnlySpan<byte> bytes)

@@ -23,6 +23,12 @@ public static class WriteFlowControl
     /// <summary>Batches one burst of the pipeline takes before following, a number switch or a checkpoint get the writer's turn.</summary>
     public const int BurstBatches = 64;
 
+    /// <summary>
+    /// Deltas of a registry batch planned before the pipeline gives its thread back (checks queued meanwhile run
+    /// first): ~0.5 ms of planning on this 2-core machine, against ~5 ms for a 10 000-delta batch at once.
+    /// </summary>
+    public const int PlanSliceDeltas = 1_000;
+
     /// <summary>Amnesty bindings waiting to be committed; beyond it a binding is dropped (the IMEI is bound at its next check).</summary>
     public const int AmnestyQueueCapacity = 100_000;
 
