@@ -82,7 +82,7 @@ try
                 "KG-" + d.Id.ToString("D9", CultureInfo.InvariantCulture), d.Imei2 >= 0 ? [d.Imei1, d.Imei2] : [d.Imei1]));
         }
 
-        var result = await store.Commits.CommitAsync(sequence, epoch, $"devices-{sequence}", "bench", plan, DateTime.UtcNow.Ticks);
+        var result = await store.Commits.CommitAsync(sequence, epoch, $"devices-{sequence}", "bench", new ImeiEir.Core.Registry.ChangeOrigin("hydration-bench", "", ImeiEir.Core.Registry.ChangeSource.Sync, new uint[ImeiEir.Core.Registry.ChangeOrigin.Kinds]), plan, DateTime.UtcNow.Ticks);
         sequence = result.Sequence;
         devices += chunk.Length;
     }

@@ -1,5 +1,6 @@
 using ImeiEir.LoadTest.Cli;
 using ImeiEir.LoadTest.Data;
+using ImeiEir.LoadTest.Events;
 using ImeiEir.LoadTest.Load;
 using ImeiEir.LoadTest.Naive;
 using ImeiEir.LoadTest.Report;
@@ -15,6 +16,7 @@ const string Usage = """
       naive serve   the naive-design gRPC server (one Redis round trip per check)
       sync          synthetic churn deltas through Apply (sync throughput while checks run)
       propagation   ack on node A -> same answer on node B, p50/p99 over many changes
+      event-lag     check answered -> event received by an EventFeed subscriber, p50/p99
       summary       aggregate the reports of a bench/run.sh run into summary.md/json and charts
       grpc-frame    write one CheckRequest as a gRPC-framed body (5-byte prefix) for h2load
       token         print an ES256 NRF access token (JWT) for N5g-eir load
@@ -46,6 +48,7 @@ if (rest.Contains("--help") || rest.Contains("-h"))
         "naive" => NaiveCommand.Help,
         "sync" => SyncCommand.Help,
         "propagation" => PropagationCommand.Help,
+        "event-lag" => EventLagCommand.Help,
         "summary" => SummaryCommand.Help,
         "token" => TokenCommand.Help,
         _ => Usage,
@@ -63,6 +66,7 @@ try
         "naive" => await NaiveCommand.RunAsync(sub, a, cts.Token),
         "sync" => await SyncCommand.RunAsync(a, cts.Token),
         "propagation" => await PropagationCommand.RunAsync(a, cts.Token),
+        "event-lag" => await EventLagCommand.RunAsync(a, cts.Token),
         "summary" => await SummaryCommand.RunAsync(a),
         "token" => TokenCommand.Run(a),
         "free-port" => FreePort(),

@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace ImeiEir.Cli;
 
 /// <summary>
-/// How the answers of <c>check</c>, <c>status</c>, <c>device</c> and <c>switch</c> are printed: for a person (one line,
+/// How the answers of <c>check</c>, <c>status</c>, <c>device</c>, <c>switch</c>, <c>events</c> and <c>report clones</c> are printed: for a person (one line,
 /// or a table where there are several figures; colours only on a terminal), or with <c>--json</c> as the reply in
 /// protobuf JSON on one line, every field present (zeros and false too), for scripts.
 /// </summary>
@@ -56,6 +56,58 @@ internal static class Answers
 
     public static void Switch(EirConsole console, SwitchNumberResponse sw)
         => console.Out.WriteLine($"switched {string.Join(", ", sw.SwitchedImeis)} (sequence {sw.Sequence})");
+
+    /// <summary>
+    /// One event a line: <c>1712-0 stolen_seen 2026-03-02 09:00:00Z imei 35693803564380 msisdn 99670***9999 imsi 43701********01
+    /// op 437-01 via grpc node n1</c>; the subscriber's numbers masked (the full ones with --json, for the program that sends the SMS).
+    /// </summary>
+    public static void Event(EirConsole console, Event e)
+    {
+        var kind = e.Kind.ToString();
+        var snake = string.Concat(kind.Select((ch, i) => i > 0 && char.IsUpper(ch) ? "_" + char.ToLowerInvariant(ch) : char.ToLowerInvariant(ch).ToString()));
+        var line = $"{e.Id} {snake} {(e.Time is null ? "-" : Time(e.Time))} imei {e.Imei}";
+        if (e.Msisdn.Length > 0)
+        {
+            line += " msisdn " + Mask(e.Msisdn, 5, 4);
+        }
+
+        if (e.Imsi.Length > 0)
+        {
+            line += " imsi " + Mask(e.Imsi, 5, 2);
+        }
+
+        if (e.HomeOperator.Length > 0)
+        {
+            line += " op " + e.HomeOperator;
+        }
+
+        if (e.GraceExpiresAt is not null)
+        {
+            line += " grace until " + Time(e.GraceExpiresAt);
+        }
+
+        console.Out.WriteLine(line + (e.Interface.Length > 0 ? " via " + e.Interface : "") + " node " + e.Node);
+    }
+
+    public static void Clones(EirConsole console, ReportClonesResponse r)
+    {
+        if (r.Suspects.Count == 0)
+        {
+            console.Out.WriteLine("no IMEI above the clone threshold over the last day");
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("IMEI").AddColumn("home IMSIs").AddColumn("last counted");
+        foreach (var s in r.Suspects)
+        {
+            table.AddRow(new Text(s.Imei), new Text(s.DistinctImsis.ToString(CultureInfo.InvariantCulture)), new Text(s.RaisedAt is null ? "-" : Time(s.RaisedAt)));
+        }
+
+        console.Ansi.Write(table);
+    }
+
+    private static string Mask(string digits, int head, int tail)
+        => digits.Length <= head + tail ? new string('*', digits.Length) : string.Concat(digits.AsSpan(0, head), new string('*', digits.Length - head - tail), digits.AsSpan(digits.Length - tail));
 
     /// <summary>A two-column table of names and values; values are text, never markup (a device id may hold '[').</summary>
     private static Table Fields(params (string Name, string Value)[] rows)

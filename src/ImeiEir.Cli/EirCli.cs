@@ -69,7 +69,7 @@ internal static class EirCli
     private static RootCommand Build(EirConsole console, Func<string, string?> environment)
     {
         var connection = new ConnectionOptions();
-        var root = new RootCommand("eir: the operator's tool for an ImeiEir node (imports, checks, status, number switch).");
+        var root = new RootCommand("eir: the operator's tool for an ImeiEir node (imports, checks, status, number switch, events).");
         foreach (var o in connection.All)
         {
             root.Options.Add(o);
@@ -80,6 +80,8 @@ internal static class EirCli
         root.Subcommands.Add(Status(console, connection, environment));
         root.Subcommands.Add(Device(console, connection, environment));
         root.Subcommands.Add(Switch(console, connection, environment));
+        root.Subcommands.Add(Events(console, connection, environment));
+        root.Subcommands.Add(Report(console, connection, environment));
         root.Subcommands.Add(Help(root));
         return root;
     }
@@ -194,6 +196,80 @@ internal static class EirCli
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static Command Events(EirConsole console, ConnectionOptions connection, Func<string, string?> environment)
+    {
+        var group = new Option<string>("--group") { Description = "Consumer group (one per consuming application)", HelpName = "group", Required = true };
+        var consumer = new Option<string>("--consumer")
+        {
+            Description = "Consumer name in the group; pending events of this name are shown first",
+            HelpName = "name",
+            DefaultValueFactory = _ => "eir-" + Environment.MachineName,
+        };
+        var op = new Option<string>("--operator") { Description = "Only this home operator's events, MCC-MNC (e.g. 437-01)", HelpName = "mcc-mnc" };
+        op.Validators.Add(r =>
+        {
+            var v = r.GetValueOrDefault<string>();
+            if (v is not null && !System.Text.RegularExpressions.Regex.IsMatch(v, "^[0-9]{3}-[0-9]{2,3}$"))
+            {
+                r.AddError($"--operator must be MCC-MNC, e.g. 437-01, got '{v}'");
+            }
+        });
+        var kinds = new Option<string[]>("--kind")
+        {
+            Description = "Only these kinds (repeatable): grace_started, grace_expiring, switch_required, not_registered, stolen_seen, auto_whitelisted, clone_suspected",
+            HelpName = "kind",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        kinds.AcceptOnlyFromAmong("grace_started", "grace_expiring", "switch_required", "not_registered", "stolen_seen", "auto_whitelisted", "clone_suspected");
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new events until interrupted (else stop once caught up)" };
+        var ack = new Option<bool>("--ack") { Description = "Acknowledge each event once printed: the group never gets it again" };
+        var idle = new Option<double>("--idle") { Description = "Without --follow: seconds without a new event that mean caught up", HelpName = "s", DefaultValueFactory = _ => 2 };
+        var json = JsonOption();
+        var command = new Command("events", "Read subscriber notification events of a consumer group (EventFeed; role events)") { group, consumer, op, kinds, follow, ack, idle, json };
+        SetAction(command, console, async (parse, ct) =>
+        {
+            var c = Connection.Resolve(parse, connection, environment);
+            using var channel = c.OpenChannel();
+            var request = new SubscribeRequest { ConsumerGroup = parse.GetRequiredValue(group), Consumer = parse.GetValue(consumer) ?? "", HomeOperator = parse.GetValue(op) ?? "" };
+            foreach (var k in parse.GetValue(kinds) ?? [])
+            {
+                request.Kinds.Add(Enum.Parse<EventKind>(k.Replace("_", "", StringComparison.Ordinal), ignoreCase: true));
+            }
+
+            var seconds = parse.GetValue(idle);
+            if (seconds is <= 0 or > 3600)
+            {
+                throw new UsageException($"--idle must be more than 0 and at most 3600 seconds, got {seconds}");
+            }
+
+            return await new EventWatch(new EventFeed.EventFeedClient(channel), c.Headers(), console)
+                .RunAsync(request, parse.GetValue(follow), parse.GetValue(ack), parse.GetValue(json), TimeSpan.FromSeconds(seconds), ct);
+        });
+        return command;
+    }
+
+    private static Command Report(EirConsole console, ConnectionOptions connection, Func<string, string?> environment)
+    {
+        var limit = new Option<int>("--limit") { Description = "At most this many IMEIs", HelpName = "n", DefaultValueFactory = _ => 100 };
+        var json = JsonOption();
+        var clones = new Command("clones", "IMEIs seen with more distinct home IMSIs than Events:CloneThreshold over the last day") { limit, json };
+        SetAction(clones, console, async (parse, ct) =>
+        {
+            var n = parse.GetValue(limit);
+            if (n <= 0)
+            {
+                throw new UsageException($"--limit must be a positive number, got {n}");
+            }
+
+            var c = Connection.Resolve(parse, connection, environment);
+            using var channel = c.OpenChannel();
+            var r = await new EventFeed.EventFeedClient(channel).ReportClonesAsync(new ReportClonesRequest { Limit = (uint)n }, c.Headers(), cancellationToken: ct);
+            Print(console, parse.GetValue(json), r, Answers.Clones);
+            return ExitCodes.Ok;
+        });
+        return new Command("report", "Reports (role events)") { clones };
     }
 
     /// <summary><c>eir help [command]</c>, as the tool had before; hidden (<c>-h</c> is the documented way).</summary>

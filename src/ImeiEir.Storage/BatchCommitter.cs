@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using ImeiEir.Core.Registry;
+using ImeiEir.Storage.Audit;
 using StackExchange.Redis;
 
 namespace ImeiEir.Storage;
@@ -22,7 +23,8 @@ public readonly record struct CommitResult(CommitStatus Status, long Sequence, s
 /// <summary>
 /// Commits a planned batch with one Lua script (docs/redis-schema.md, "Writing"): the batch id, the epoch, the
 /// sequence and the pipelined predecessor are checked, then the sequence, the log entry (with the batch's device
-/// changes), the batch id, the stolen and grace records and the change notification are written — all or nothing.
+/// changes), the batch id, the stolen and grace records, the change notification and the audit entry (docs/audit.md)
+/// are written — all or nothing.
 /// </summary>
 public sealed class BatchCommitter
 {
@@ -30,8 +32,10 @@ public sealed class BatchCommitter
     // 2 content hash, 3 ticks, 4 batch id, 5 mutations, 6 batch id ttl (s), 7 epoch, 8 record group count, 9 the
     // value KEYS[5] must hold ('' for no check: a commit sent behind another before that one's answer is known
     // must find that one committed, as the sequence it planned on), 10 the device changes ('' for none), then per group (S or D, key index, field
-    // count c, then c field/value pairs for S or c fields for D), then the change channel. One HSET or HDEL a
-    // group: the per-call cost of a script is paid per hash, not per field.
+    // count c, then c field/value pairs for S or c fields for D), then the change channel, then the audit entry
+    // (retention in ms, client, address, source, counts, node; its stream is the last key; entries older than the
+    // retention by Redis' clock, which also makes the entries' ids, are trimmed). One HSET or HDEL
+    // a group: the per-call cost of a script is paid per hash, not per field.
     private const string CommitScript = """
         local b = redis.call('GET', KEYS[3])
         if b then return {'dup', b} end
@@ -62,25 +66,33 @@ public sealed class BatchCommitter
           end
         end
         redis.call('PUBLISH', ARGV[i], string.format('%d', nxt))
+        local now = redis.call('TIME')
+        local oldest = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[i + 1])
+        redis.call('XADD', KEYS[#KEYS], 'MINID', '~', string.format('%d', math.max(oldest, 0)), '*', 's', nxt, 'b', ARGV[4], 'c', ARGV[i + 2], 'a', ARGV[i + 3], 'o', ARGV[i + 4], 'k', ARGV[i + 5], 'n', ARGV[i + 6])
         return {'ok', string.format('%d', nxt)}
         """;
 
     private readonly RedisConnectionProvider _connection;
     private readonly RedisKeys _keys;
     private readonly RedisOptions _options;
+    private readonly AuditTrail _audit;
+    private readonly AuditOptions _auditOptions;
+    private readonly string _nodeName = Environment.MachineName + "-" + Environment.ProcessId;
 
-    public BatchCommitter(RedisConnectionProvider connection, RedisKeys keys, RedisOptions options)
+    public BatchCommitter(RedisConnectionProvider connection, RedisKeys keys, RedisOptions options, AuditTrail audit, AuditOptions auditOptions)
     {
         _connection = connection;
         _keys = keys;
         _options = options;
+        _audit = audit;
+        _auditOptions = auditOptions;
     }
 
     /// <summary>
     /// Commits a planned batch as the next sequence after <paramref name="expectedSequence"/>, atomically with its
-    /// batch id, stolen and grace records, and a change notification.
+    /// batch id, stolen and grace records, a change notification and the audit entry of <paramref name="origin"/>.
     /// </summary>
-    public async Task<CommitResult> CommitAsync(long expectedSequence, string epoch, string batchId, string contentHash, BatchPlan plan, long nowTicks, (string BatchId, string ContentHash)? predecessor = null)
+    public async Task<CommitResult> CommitAsync(long expectedSequence, string epoch, string batchId, string contentHash, ChangeOrigin origin, BatchPlan plan, long nowTicks, (string BatchId, string ContentHash)? predecessor = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         // Record writes, grouped by hash: per hash one HDEL, then one HSET. Devices have no record in Redis: the log
@@ -112,8 +124,8 @@ public sealed class BatchCommitter
             // Groups of writes to one hash with one operation (Lua's unpack is limited by its stack: at most 1 000
             // fields a call); counted first so the script's arguments are built once, at their size.
             var groups = new List<(int Start, int End, bool NewKey)>();
-            var keyCount = 5;
-            var argCount = 11;
+            var keyCount = 6;
+            var argCount = 17;
             for (var g = 0; g < writes.Count;)
             {
                 var first = writes[g];
@@ -161,7 +173,14 @@ public sealed class BatchCommitter
                 }
             }
 
-            args[a] = _keys.Changes.ToString();
+            args[a++] = _keys.Changes.ToString();
+            args[a++] = (long)_auditOptions.Retention.TotalMilliseconds;
+            foreach (var v in AuditTrail.EntryValues(origin, _nodeName))
+            {
+                args[a++] = v;
+            }
+
+            keys[^1] = _audit.Key;
             var result = (RedisResult[])(await _connection.Database.ScriptEvaluateAsync(CommitScript, keys, args).ConfigureAwait(false))!;
             var status = result[0].ToString();
             var value = result[1].ToString();

@@ -50,7 +50,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
 
     // A write waiting for the pipeline: how to plan it on a view and a device directory, and whether its batch id was
     // known on arrival (null: not read, or the read failed).
-    private sealed record PendingBatch(string BatchId, string ContentHash, Func<EirView, IDeviceDirectory, Task<BatchPlan>> Plan, Task<EarlyRead?>? Early, CancellationToken Ct)
+    private sealed record PendingBatch(string BatchId, string ContentHash, ChangeOrigin Origin, Func<EirView, IDeviceDirectory, Task<BatchPlan>> Plan, Task<EarlyRead?>? Early, CancellationToken Ct)
     {
         public TaskCompletionSource<BatchOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -67,23 +67,24 @@ public sealed partial class CommitPipeline : IRegistryWriter
     /// Whether the batch id is known is read at once, without waiting for the writer's turn (a read sent after the
     /// commit before would wait behind it in Redis). The batch is planned on the node's device directory: no other read.
     /// </remarks>
-    public Task<BatchOutcome> ApplyBatchAsync(string batchId, string contentHash, IReadOnlyList<RegistryDelta> deltas, CancellationToken ct)
-        => EnqueueAsync(batchId, contentHash, (view, devices) => _planner.PlanInSlicesAsync(deltas, view, devices, WriteFlowControl.PlanSliceDeltas), ReadEarlyAsync(batchId), ct);
+    public Task<BatchOutcome> ApplyBatchAsync(string batchId, string contentHash, IReadOnlyList<RegistryDelta> deltas, ChangeOrigin origin, CancellationToken ct)
+        => EnqueueAsync(batchId, contentHash, origin, (view, devices) => _planner.PlanInSlicesAsync(deltas, view, devices, WriteFlowControl.PlanSliceDeltas), ReadEarlyAsync(batchId), ct);
 
     /// <inheritdoc/>
-    public Task<BatchOutcome> SwitchNumberAsync(SwitchNumberDelta delta, CancellationToken ct)
+    public Task<BatchOutcome> SwitchNumberAsync(SwitchNumberDelta delta, ChangeOrigin origin, CancellationToken ct)
         => EnqueueAsync(
             "switch-" + Guid.NewGuid().ToString("N"),
             "switch",
+            origin,
             (view, _) => Task.FromResult(_planner.PlanSwitch(delta, view, _marks, _time.GetUtcNow().UtcTicks)),
             early: null,
             ct);
 
     /// <summary>Amnesty bindings (already resolved, see <see cref="AmnestyBindings"/>) as one batch.</summary>
     public Task<BatchOutcome> ApplyAmnestyAsync(IReadOnlyList<Mutation> bindings, CancellationToken ct)
-        => EnqueueAsync("auto-" + Guid.NewGuid().ToString("N"), "auto", (_, _) => Task.FromResult(AmnestyBindings.Plan(bindings)), early: null, ct);
+        => EnqueueAsync("auto-" + Guid.NewGuid().ToString("N"), "auto", ChangeOrigin.AmnestyBindings(bindings.Count), (_, _) => Task.FromResult(AmnestyBindings.Plan(bindings)), early: null, ct);
 
-    private Task<BatchOutcome> EnqueueAsync(string batchId, string contentHash, Func<EirView, IDeviceDirectory, Task<BatchPlan>> plan, Task<EarlyRead?>? early, CancellationToken ct)
+    private Task<BatchOutcome> EnqueueAsync(string batchId, string contentHash, ChangeOrigin origin, Func<EirView, IDeviceDirectory, Task<BatchPlan>> plan, Task<EarlyRead?>? early, CancellationToken ct)
     {
         if (!_index.IsLoaded)
         {
@@ -95,7 +96,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
             return Task.FromResult(BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + reason));
         }
 
-        var batch = new PendingBatch(batchId, contentHash, plan, early, ct);
+        var batch = new PendingBatch(batchId, contentHash, origin, plan, early, ct);
         if (!_pending.Writer.TryWrite(batch))
         {
             return Task.FromResult(BatchOutcome.Fail(BatchStatus.Unavailable, "the node is shutting down"));
@@ -360,6 +361,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
             _follower.Epoch,
             batch.BatchId,
             batch.ContentHash,
+            batch.Origin,
             plan,
             at.UtcTicks,
             predecessor is null ? null : (predecessor.Batch.BatchId, predecessor.Batch.ContentHash));

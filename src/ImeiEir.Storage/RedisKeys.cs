@@ -19,6 +19,7 @@ public sealed class RedisKeys
         Checkpoint = K("ckpt");
         CheckpointLock = K("lock:ckpt");
         Stolen = K("stolen");
+        Audit = K("audit");
         CheckpointChunkPrefix = prefix + ":ckpt:";
         GracePrefix = prefix + ":grace:";
         Changes = RedisChannel.Literal(prefix + ":events");
@@ -44,6 +45,9 @@ public sealed class RedisKeys
 
     /// <summary><c>stolen</c>: IMEI → police case reference.</summary>
     public RedisKey Stolen { get; }
+
+    /// <summary><c>audit</c>: the audit trail, a stream of committed changes by Redis time (docs/audit.md).</summary>
+    public RedisKey Audit { get; }
 
     /// <summary>What <see cref="CheckpointChunk"/> keys start with (the checkpoint script deletes old chunks by it).</summary>
     public string CheckpointChunkPrefix { get; }

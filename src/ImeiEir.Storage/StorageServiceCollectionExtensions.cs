@@ -1,4 +1,5 @@
 using ImeiEir.Core.Registry;
+using ImeiEir.Storage.Audit;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ImeiEir.Storage;
@@ -15,7 +16,8 @@ public static class StorageServiceCollectionExtensions
     public static IServiceCollection AddRegistryStorage(this IServiceCollection services)
     {
         services.AddSingleton<RedisConnectionProvider>();
-        services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<RedisOptions>(), sp.GetRequiredService<RedisConnectionProvider>()));
+        services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<RedisOptions>(), sp.GetRequiredService<RedisConnectionProvider>(), sp.GetService<AuditOptions>()));
+        services.AddSingleton(sp => sp.GetRequiredService<RedisStore>().Audit);
         services.AddSingleton<DeviceDirectory>();
         services.AddSingleton<ClusterGraceMarks>();
         services.AddSingleton<WriterTurn>();

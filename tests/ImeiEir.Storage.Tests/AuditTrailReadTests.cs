@@ -1,3 +1,4 @@
+using ImeiEir.Core.Registry;
 using ImeiEir.Storage.Audit;
 using ImeiEir.Storage.Tests.Support;
 using StackExchange.Redis;
@@ -17,7 +18,7 @@ public sealed class AuditTrailReadTests : IClassFixture<RedisFixture>
     public AuditTrailReadTests(RedisFixture redis)
     {
         _redis = redis;
-        _trail = new AuditTrail(() => redis.Db, _prefix);
+        _trail = new AuditTrail(() => redis.Db, new RedisKeys(_prefix).Audit);
     }
 
     // Entries for sequences 1..count, `perMs` of them in each millisecond, starting at `startMs`.
@@ -27,11 +28,11 @@ public sealed class AuditTrailReadTests : IClassFixture<RedisFixture>
         {
             var ms = startMs + ((s - 1) / perMs);
             var n = (s - 1) % perMs;
-            var values = AuditTrail.EntryValues($"b-{s}", new AuditOrigin(s % 2 == 0 ? "operator-a" : "registry", "127.0.0.1:4000", AuditSource.Sync, [(uint)s, 0, 0, 0, 0, 0, 0, 0, 1]), "node-1");
+            var values = AuditTrail.EntryValues(new ChangeOrigin(s % 2 == 0 ? "operator-a" : "registry", "127.0.0.1:4000", ChangeSource.Sync, [(uint)s, 0, 0, 0, 0, 0, 0, 0, 1]), "node-1");
             await _redis.Db.StreamAddAsync(_trail.Key,
             [
-                new NameValueEntry("s", s), new NameValueEntry("b", values[0]), new NameValueEntry("c", values[1]), new NameValueEntry("a", values[2]),
-                new NameValueEntry("o", values[3]), new NameValueEntry("k", values[4]), new NameValueEntry("n", values[5]),
+                new NameValueEntry("s", s), new NameValueEntry("b", $"b-{s}"), new NameValueEntry("c", values[0]), new NameValueEntry("a", values[1]),
+                new NameValueEntry("o", values[2]), new NameValueEntry("k", values[3]), new NameValueEntry("n", values[4]),
             ], $"{ms}-{n}");
         }
     }
@@ -72,7 +73,7 @@ public sealed class AuditTrailReadTests : IClassFixture<RedisFixture>
         Assert.Equal("b-10", tenth.BatchId);
         Assert.Equal("operator-a", tenth.Client);
         Assert.Equal("127.0.0.1:4000", tenth.SourceAddress);
-        Assert.Equal(AuditSource.Sync, tenth.Source);
+        Assert.Equal(ChangeSource.Sync, tenth.Source);
         Assert.Equal(new uint[] { 10, 0, 0, 0, 0, 0, 0, 0, 1 }, tenth.Counts);
         Assert.Equal("node-1", tenth.Node);
         Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_003), tenth.Time);

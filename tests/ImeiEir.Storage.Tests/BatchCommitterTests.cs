@@ -40,7 +40,7 @@ public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLif
             D.Bind(ImeiC, "996700111111", "437010000000001"),
             D.Subscriber("437050000000009", "996700222222"));
 
-        var result = await writer.Store.Commits.CommitAsync(0, writer.Epoch, "b-1", "hash-1", plan, Ticks);
+        var result = await writer.Store.Commits.CommitAsync(0, writer.Epoch, "b-1", "hash-1", StoreWriter.TestOrigin, plan, Ticks);
 
         Assert.Equal(new CommitResult(CommitStatus.Committed, 1, "hash-1"), result);
         Assert.Equal(1, await _cluster.SequenceAsync());
@@ -62,9 +62,16 @@ public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLif
         Assert.Equal("dev-1", device.Id);
         Assert.Equal([Schema.Imei(ImeiA), Schema.Imei(ImeiB)], device.Imeis);
         Assert.Equal("case-7", (await Db.HashGetAsync(_cluster.Key("stolen"), Schema.Imei(ImeiC))).ToString());
+        // The audit entry (docs/audit.md): sequence, batch id and the origin, in the same commit.
+        var audit = Assert.Single(await Db.StreamRangeAsync(_cluster.Key("audit")));
+        Assert.Equal("1", audit["s"].ToString());
+        Assert.Equal("b-1", audit["b"].ToString());
+        Assert.Equal("storage-tests", audit["c"].ToString());
+        Assert.Equal("127.0.0.1:1", audit["a"].ToString());
+        Assert.Equal("1", audit["o"].ToString());
         // Bindings, subscribers and devices live in the log only (and later in checkpoints): no key of their own.
         Assert.Equal(
-            new[] { "epoch", "seq", "log", "batch:b-1", "stolen" }.Select(k => _cluster.Prefix + ":" + k).Order(StringComparer.Ordinal),
+            new[] { "epoch", "seq", "log", "batch:b-1", "stolen", "audit" }.Select(k => _cluster.Prefix + ":" + k).Order(StringComparer.Ordinal),
             (await _cluster.DumpAsync()).Keys);
     }
 
@@ -74,7 +81,7 @@ public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLif
         var writer = await _cluster.OpenWriterAsync();
         var plan = await writer.PlanAsync(D.Register("dev-1", ImeiA), D.Bind(ImeiB, "996700111111"));
 
-        await writer.Store.Commits.CommitAsync(0, writer.Epoch, "b-1", "hash-1", plan, Ticks);
+        await writer.Store.Commits.CommitAsync(0, writer.Epoch, "b-1", "hash-1", StoreWriter.TestOrigin, plan, Ticks);
         var read = Assert.Single(await writer.Store.Log.ReadLogAsync(0, 10));
 
         Assert.Equal((1L, "b-1", Ticks), (read.Sequence, read.BatchId, read.AppliedAtTicks));
@@ -92,8 +99,8 @@ public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLif
         var writer = await _cluster.OpenWriterAsync();
         var plan = await writer.PlanAsync(D.Bind(ImeiA, "996700111111"));
 
-        var refused = await writer.Store.Commits.CommitAsync(7, writer.Epoch, "b-0", "hash-0", plan, Ticks);
-        var committed = await writer.Store.Commits.CommitAsync(0, writer.Epoch, "b-1", "hash-1", plan, Ticks);
+        var refused = await writer.Store.Commits.CommitAsync(7, writer.Epoch, "b-0", "hash-0", StoreWriter.TestOrigin, plan, Ticks);
+        var committed = await writer.Store.Commits.CommitAsync(0, writer.Epoch, "b-1", "hash-1", StoreWriter.TestOrigin, plan, Ticks);
         // Messages arrive in order: the first one is the committed sequence's, so the refused commit sent none.
         var first = await Eventually.ReachAsync(() => Task.FromResult(messages.TryRead(out var m) ? m.Message.ToString() : null), m => m is not null);
         await messages.UnsubscribeAsync();
@@ -113,7 +120,7 @@ public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLif
         Assert.True(await Db.HashExistsAsync(_cluster.Key(Schema.GraceKey(996700999999)), 86753090000001));
         var plan = await writer.PlanAsync(D.Unregister("dev-1"), D.ClearStolen(ImeiA), D.Switch("996700111111", "996700999999", "86753090000001"));
 
-        var result = await writer.Store.Commits.CommitAsync(1, writer.Epoch, "removals", "hash-r", plan, Ticks);
+        var result = await writer.Store.Commits.CommitAsync(1, writer.Epoch, "removals", "hash-r", StoreWriter.TestOrigin, plan, Ticks);
 
         Assert.Equal(CommitStatus.Committed, result.Status);
         // The removal is in the log entry; a node that follows the log drops the device and its IMEIs' owner.
@@ -183,7 +190,7 @@ public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLif
     {
         var writer = await _cluster.OpenWriterAsync();
         var plan = await writer.PlanAsync(D.Register("dev-1", ImeiA));
-        var original = await writer.Store.Commits.CommitAsync(0, writer.Epoch, "b-1", "hash-1", plan, Ticks);
+        var original = await writer.Store.Commits.CommitAsync(0, writer.Epoch, "b-1", "hash-1", StoreWriter.TestOrigin, plan, Ticks);
         await writer.CatchUpAsync();
         for (var i = 0; i < committedSince; i++)
         {
@@ -192,7 +199,7 @@ public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLif
 
         var before = await _cluster.DumpAsync();
 
-        var retry = await writer.Store.Commits.CommitAsync(0, writer.Epoch, "b-1", "hash-1", plan, Ticks);
+        var retry = await writer.Store.Commits.CommitAsync(0, writer.Epoch, "b-1", "hash-1", StoreWriter.TestOrigin, plan, Ticks);
 
         Assert.Equal(new CommitResult(CommitStatus.Committed, 1, "hash-1"), original);
         Assert.Equal(new CommitResult(CommitStatus.DuplicateId, 1, "hash-1"), retry);
@@ -208,7 +215,7 @@ public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLif
         var before = await _cluster.DumpAsync();
         var other = await writer.PlanAsync(D.Register("dev-2", ImeiB));
 
-        var result = await writer.Store.Commits.CommitAsync(1, writer.Epoch, "b-1", "hash-2", other, Ticks);
+        var result = await writer.Store.Commits.CommitAsync(1, writer.Epoch, "b-1", "hash-2", StoreWriter.TestOrigin, other, Ticks);
 
         // The stored hash differs from the one sent: the caller refuses the batch (BatchStatus.IdReused).
         Assert.Equal(new CommitResult(CommitStatus.DuplicateId, 1, "hash-1"), result);
@@ -234,7 +241,7 @@ public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLif
         var before = await _cluster.DumpAsync();
         var plan = await writer.PlanAsync(D.Register("dev-2", ImeiB));
 
-        var result = await writer.Store.Commits.CommitAsync(1, writer.Epoch, "b-2", "hash-2", plan, Ticks);
+        var result = await writer.Store.Commits.CommitAsync(1, writer.Epoch, "b-2", "hash-2", StoreWriter.TestOrigin, plan, Ticks);
 
         Assert.Equal(CommitStatus.HistoryMismatch, result.Status);
         Assert.Equal(before, await _cluster.DumpAsync());
@@ -256,7 +263,7 @@ public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLif
         var before = await _cluster.DumpAsync();
         var plan = await writer.PlanAsync(D.Register("dev-1", ImeiB));
 
-        var result = await writer.Store.Commits.CommitAsync(expected, writer.Epoch, "late", "hash-late", plan, Ticks);
+        var result = await writer.Store.Commits.CommitAsync(expected, writer.Epoch, "late", "hash-late", StoreWriter.TestOrigin, plan, Ticks);
 
         Assert.Equal(new CommitResult(CommitStatus.SequenceMoved, 3, null), result);
         Assert.Equal(before, await _cluster.DumpAsync());
@@ -284,7 +291,7 @@ public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLif
         var before = await _cluster.DumpAsync();
         var plan = await writer.PlanAsync(D.Register("dev-1", ImeiB));
 
-        var result = await writer.Store.Commits.CommitAsync(expected, writer.Epoch, "behind", "hash-behind", plan, Ticks, Split(predecessor));
+        var result = await writer.Store.Commits.CommitAsync(expected, writer.Epoch, "behind", "hash-behind", StoreWriter.TestOrigin, plan, Ticks, Split(predecessor));
 
         Assert.True(new CommitResult(CommitStatus.SequenceMoved, storeSequence, null) == result, $"{scenario}: {result}");
         Assert.Equal(before, await _cluster.DumpAsync());
@@ -297,7 +304,7 @@ public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLif
         await writer.CommitAsync("n", "hash-n", D.Bind(ImeiA, "996700000001"));
         var plan = await writer.PlanAsync(D.Register("dev-1", ImeiB));
 
-        var result = await writer.Store.Commits.CommitAsync(1, writer.Epoch, "behind", "hash-behind", plan, Ticks, ("n", "hash-n"));
+        var result = await writer.Store.Commits.CommitAsync(1, writer.Epoch, "behind", "hash-behind", StoreWriter.TestOrigin, plan, Ticks, ("n", "hash-n"));
         var log = await _cluster.LogSequencesAsync();
 
         Assert.Equal(new CommitResult(CommitStatus.Committed, 2, "hash-behind"), result);

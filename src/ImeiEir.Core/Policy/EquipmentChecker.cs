@@ -1,5 +1,7 @@
+using ImeiEir.Core.Events;
 using ImeiEir.Core.Identifiers;
 using ImeiEir.Core.Index;
+using ImeiEir.Core.Overload;
 
 namespace ImeiEir.Core.Policy;
 
@@ -39,6 +41,7 @@ public readonly record struct CheckResult(Decision Decision, long Sequence, Chec
 /// <summary>
 /// The one entry point every interface (gRPC, N5g-eir, S13) calls: parse the identifiers, take the current index
 /// view, run the verdict order. Synchronous and allocation-free unless a grace mark or amnesty binding is new.
+/// Every decision is shown to the <see cref="Observer"/> (events, src/ImeiEir.Server/Events), which must not block.
 /// </summary>
 public sealed class EquipmentChecker
 {
@@ -47,6 +50,7 @@ public sealed class EquipmentChecker
     private readonly PolicyOptions _options;
     private readonly TimeProvider _time;
     private readonly IAutoWhitelistSink? _sink;
+    private ICheckObserver? _observer;
 
     public EquipmentChecker(EirIndex index, IGraceMarks marks, PolicyOptions options, TimeProvider time, IAutoWhitelistSink? sink = null)
     {
@@ -64,8 +68,19 @@ public sealed class EquipmentChecker
 
     public EirIndex Index => _index;
 
+    /// <summary>Sees every decided check (null: none). Set once at start; read once per check.</summary>
+    public ICheckObserver? Observer
+    {
+        get => Volatile.Read(ref _observer);
+        set => Volatile.Write(ref _observer, value);
+    }
+
     /// <summary>Parses and decides. <paramref name="msisdn"/> and <paramref name="imsi"/> may be empty (absent).</summary>
     public CheckResult Check(ReadOnlySpan<char> imei, ReadOnlySpan<char> msisdn, ReadOnlySpan<char> imsi)
+        => Check(imei, msisdn, imsi, null);
+
+    /// <summary>Parses and decides for a check that came in by <paramref name="via"/> (events name it; null: not said).</summary>
+    public CheckResult Check(ReadOnlySpan<char> imei, ReadOnlySpan<char> msisdn, ReadOnlySpan<char> imsi, CheckInterface? via)
     {
         var status = ImeiParser.TryParse(imei, out var parsedImei);
         if (status != ParseStatus.Ok)
@@ -97,14 +112,16 @@ public sealed class EquipmentChecker
             imsiKey = i.Key;
         }
 
-        return Check(new CheckInput(parsedImei.Key.Value, msisdnValue, imsiKey));
+        return Check(new CheckInput(parsedImei.Key.Value, msisdnValue, imsiKey), via);
     }
 
     /// <summary>Decides for already parsed identifiers.</summary>
-    public CheckResult Check(in CheckInput input)
+    public CheckResult Check(in CheckInput input, CheckInterface? via = null)
     {
         var view = _index.Current;
-        var decision = VerdictPolicy.Decide(in input, view, _marks, _options, _time.GetUtcNow().UtcTicks, _sink);
+        var now = _time.GetUtcNow().UtcTicks;
+        var decision = VerdictPolicy.Decide(in input, view, _marks, _options, now, _sink);
+        _observer?.OnChecked(in input, in decision, via, now);
         return new CheckResult(decision, view.Sequence, CheckField.None, ParseStatus.Ok);
     }
 }

@@ -12,8 +12,10 @@ public interface IRegistryWriter
     /// <see cref="BatchStatus.Accepted"/> or <see cref="BatchStatus.Duplicate"/>. Batches are committed in the order of
     /// the calls, so a caller may submit the next batch before this one is answered (reads for it start at once).
     /// </summary>
-    Task<BatchOutcome> ApplyBatchAsync(string batchId, string contentHash, IReadOnlyList<RegistryDelta> deltas, CancellationToken ct);
+    /// <param name="origin">Who sent it: recorded in the audit trail in the same commit (docs/audit.md).</param>
+    Task<BatchOutcome> ApplyBatchAsync(string batchId, string contentHash, IReadOnlyList<RegistryDelta> deltas, ChangeOrigin origin, CancellationToken ct);
 
     /// <summary>Self-service NUMBER SWITCH as one sequence; invalid input or a conflict comes back as <see cref="BatchStatus.Rejected"/>.</summary>
-    Task<BatchOutcome> SwitchNumberAsync(SwitchNumberDelta delta, CancellationToken ct);
+    /// <param name="origin">Who asked: recorded in the audit trail in the same commit.</param>
+    Task<BatchOutcome> SwitchNumberAsync(SwitchNumberDelta delta, ChangeOrigin origin, CancellationToken ct);
 }

@@ -391,7 +391,7 @@ internal sealed class DiameterHandler
             return;
         }
 
-        var result = _checker.Check(imeiChars[..imei.Length], default, imsiChars[..imsiLength]);
+        var result = _checker.Check(imeiChars[..imei.Length], default, imsiChars[..imsiLength], CheckInterface.S13);
         if (!result.IsValid)
         {
             // The checks above mirror the core's parsers; this is the backstop should the core grow stricter.

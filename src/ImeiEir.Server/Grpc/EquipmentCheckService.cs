@@ -34,7 +34,7 @@ internal sealed class EquipmentCheckService : EquipmentCheck.EquipmentCheckBase
     {
         EnsureReady();
         var started = _metrics.Start();
-        var result = _checker.Check(request.Imei, request.Msisdn, request.Imsi);
+        var result = _checker.Check(request.Imei, request.Msisdn, request.Imsi, CheckInterface.Grpc);
         _metrics.Checked(in result, started);
         if (!result.IsValid)
         {
@@ -65,7 +65,7 @@ internal sealed class EquipmentCheckService : EquipmentCheck.EquipmentCheckBase
                 throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"deadline passed after {response.Responses.Count} of {request.Requests.Count} items"));
             }
 
-            var result = _checker.Check(item.Imei, item.Msisdn, item.Imsi);
+            var result = _checker.Check(item.Imei, item.Msisdn, item.Imsi, CheckInterface.Grpc);
             _metrics.Counted(in result);
             response.Responses.Add(ProtoMapping.ToResponse(in result, item.CorrelationId));
         }
@@ -88,7 +88,7 @@ internal sealed class EquipmentCheckService : EquipmentCheck.EquipmentCheckBase
 
             var item = requestStream.Current;
             var started = _metrics.Start();
-            var result = _checker.Check(item.Imei, item.Msisdn, item.Imsi);
+            var result = _checker.Check(item.Imei, item.Msisdn, item.Imsi, CheckInterface.Grpc);
             _metrics.Checked(in result, started);
             await responseStream.WriteAsync(ProtoMapping.ToResponse(in result, item.CorrelationId)).ConfigureAwait(false);
         }

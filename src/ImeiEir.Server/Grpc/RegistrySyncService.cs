@@ -5,6 +5,8 @@ using ImeiEir.Contracts.V1;
 using ImeiEir.Core.Index;
 using ImeiEir.Core.Registry;
 using ImeiEir.Storage;
+using ImeiEir.Storage.Audit;
+using StackExchange.Redis;
 
 namespace ImeiEir.Server.Grpc;
 
@@ -14,12 +16,14 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
     private readonly IRegistryWriter _writer;
     private readonly EirIndex _index;
     private readonly RedisOptions _options;
+    private readonly AuditTrail _audit;
 
-    public RegistrySyncService(IRegistryWriter writer, EirIndex index, RedisOptions options)
+    public RegistrySyncService(IRegistryWriter writer, EirIndex index, RedisOptions options, AuditTrail audit)
     {
         _writer = writer;
         _index = index;
         _options = options;
+        _audit = audit;
     }
 
     public override async Task Apply(IAsyncStreamReader<DeltaBatch> requestStream, IServerStreamWriter<BatchAck> responseStream, ServerCallContext context)
@@ -36,7 +40,7 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
             var failed = false;
             while (!failed && await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
             {
-                var next = Prepare(requestStream.Current);
+                var next = Prepare(requestStream.Current, context);
                 while (outstanding.Count >= WriteFlowControl.MaxOutstandingPerStream || (outstanding.Count > 0 && outstanding.Peek().IsCompleted))
                 {
                     var oldest = outstanding.Dequeue();
@@ -91,10 +95,10 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
         }
     }
 
-    private readonly record struct Prepared(DeltaBatch Batch, BatchAck? Ack, List<RegistryDelta?>? Deltas, string? Hash);
+    private readonly record struct Prepared(DeltaBatch Batch, BatchAck? Ack, List<RegistryDelta?>? Deltas, string? Hash, ChangeOrigin? Origin = null);
 
     // What can be decided without the index: an ack refusing the batch, or the batch mapped and hashed.
-    private Prepared Prepare(DeltaBatch batch)
+    private Prepared Prepare(DeltaBatch batch, ServerCallContext context)
     {
         BatchAck Refuse(string error) => new() { BatchId = batch.BatchId, Error = error };
         if (string.IsNullOrWhiteSpace(batch.BatchId))
@@ -123,7 +127,7 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
             deltas.Add(ProtoMapping.ToCore(d));
         }
 
-        return new(batch, null, deltas, ProtoMapping.ContentHash(batch));
+        return new(batch, null, deltas, ProtoMapping.ContentHash(batch), CallOrigin.OfBatch(context, batch));
     }
 
     private async Task<BatchAck> CommitAsync(Prepared prepared, CancellationToken ct)
@@ -131,7 +135,7 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
         var batch = prepared.Batch;
         var ack = new BatchAck { BatchId = batch.BatchId };
         // Submitted now (the writer starts reading for it at once); awaited in turn.
-        var pending = _writer.ApplyBatchAsync(batch.BatchId, prepared.Hash!, prepared.Deltas!, ct);
+        var pending = _writer.ApplyBatchAsync(batch.BatchId, prepared.Hash!, prepared.Deltas!, prepared.Origin!, ct);
         var outcome = await pending.ConfigureAwait(false);
         switch (outcome.Status)
         {
@@ -175,5 +179,60 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
         }
 
         return Task.FromResult(state);
+    }
+
+    public override async Task<GetAuditResponse> GetAudit(GetAuditRequest request, ServerCallContext context)
+    {
+        var (query, error) = AuditQuery.Create(
+            request.Since?.ToDateTimeOffset(),
+            request.Until?.ToDateTimeOffset(),
+            request.FromSequence,
+            request.ToSequence,
+            request.PageSize,
+            request.PageToken);
+        if (query is null)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, error));
+        }
+
+        AuditPage page;
+        try
+        {
+            page = await _audit.ReadAsync(query).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or StoreUnavailableException)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "audit trail not readable: " + StorageErrors.ForClient(ex)));
+        }
+
+        var response = new GetAuditResponse { NextPageToken = page.NextPageToken };
+        foreach (var e in page.Entries)
+        {
+            var counts = new DeltaCounts
+            {
+                RegisterDevice = e.Counts[0],
+                UnregisterDevice = e.Counts[1],
+                Bind = e.Counts[2],
+                Unbind = e.Counts[3],
+                ReportStolen = e.Counts[4],
+                ClearStolen = e.Counts[5],
+                UpsertSubscriber = e.Counts[6],
+                RemoveSubscriber = e.Counts[7],
+                SwitchNumber = e.Counts[8],
+            };
+            response.Entries.Add(new AuditEntry
+            {
+                Sequence = (ulong)e.Sequence,
+                BatchId = e.BatchId,
+                Time = Timestamp.FromDateTimeOffset(e.Time),
+                Client = e.Client,
+                SourceAddress = e.SourceAddress,
+                Source = (AuditSource)e.Source,
+                Counts = counts,
+                Node = e.Node,
+            });
+        }
+
+        return response;
     }
 }

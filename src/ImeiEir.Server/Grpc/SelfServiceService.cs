@@ -56,7 +56,7 @@ internal sealed class SelfServiceService : SelfService.SelfServiceBase
     public override async Task<SwitchNumberResponse> SwitchNumber(SwitchNumberRequest request, ServerCallContext context)
     {
         EnsureReady();
-        var outcome = await _writer.SwitchNumberAsync(new SwitchNumberDelta(request.PreviousMsisdn, request.NewMsisdn, request.Imei), context.CancellationToken).ConfigureAwait(false);
+        var outcome = await _writer.SwitchNumberAsync(new SwitchNumberDelta(request.PreviousMsisdn, request.NewMsisdn, request.Imei), CallOrigin.OfSwitch(context), context.CancellationToken).ConfigureAwait(false);
         switch (outcome.Status)
         {
             case BatchStatus.Accepted:

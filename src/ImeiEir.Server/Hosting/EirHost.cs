@@ -1,11 +1,13 @@
 using ImeiEir.Core.Index;
 using ImeiEir.Core.Policy;
 using ImeiEir.Diameter;
+using ImeiEir.Server.Events;
 using ImeiEir.Server.Grpc;
 using ImeiEir.Server.N5gEir;
 using ImeiEir.Server.Overload;
 using ImeiEir.Server.Security;
 using ImeiEir.Storage;
+using ImeiEir.Storage.Audit;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 
@@ -35,6 +37,7 @@ public static partial class EirHost
         services.AddValidatedOptions<PolicyOptions>("Policy", o => o.Validate());
         services.AddValidatedOptions<RedisOptions>("Redis", o => o.Validate());
         services.AddValidatedOptions<IndexOptions>(IndexOptions.SectionName, o => o.Validate());
+        services.AddValidatedOptions<AuditOptions>("Audit", o => o.Validate());
         services.AddSingleton(EndpointPorts.From(config));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<EirIndex>();
@@ -49,6 +52,7 @@ public static partial class EirHost
         services.AddEirOverload(); // shedding checks, deadlines, sync calls per client (Overload/, settings Overload:*)
         services.AddDiameterS13(config); // listens only when Diameter:Listen is set
         services.AddNrfRegistration(config);
+        services.AddEirEvents(); // subscriber notification events and EventFeed (Events/, settings Events:*)
 
         services.AddGrpc(o =>
         {
@@ -90,6 +94,7 @@ public static partial class EirHost
         app.MapGrpcService<SelfServiceService>().RequireRole(app, Roles.SelfService);
         app.MapGrpcService<RegistrySyncService>().RequireRole(app, Roles.Sync);
         app.MapN5gEirEquipmentIdentityCheck().RequireRole(app, Roles.Check, EndpointCredentials.N5gEir);
+        app.MapEirEvents(); // EventFeed, role events
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
 

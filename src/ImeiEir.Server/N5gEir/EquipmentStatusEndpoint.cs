@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using ImeiEir.Core.Identifiers;
+using ImeiEir.Core.Overload;
 using ImeiEir.Core.Policy;
 using ImeiEir.Server.Hosting;
 
@@ -212,7 +213,7 @@ internal sealed class EquipmentStatusEndpoint
         }
 
         var started = _metrics.Start();
-        var result = _checker.Check(q.Pei, q.Gpsi, q.Supi);
+        var result = _checker.Check(q.Pei, q.Gpsi, q.Supi, CheckInterface.N5gEir);
         _metrics.Checked(in result, started);
         if (!result.IsValid)
         {

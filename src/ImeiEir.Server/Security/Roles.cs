@@ -12,5 +12,8 @@ public static class Roles
     /// <summary>RegistrySync (bulk deltas).</summary>
     public const string Sync = "sync";
 
-    public static readonly string[] All = [Check, SelfService, Sync];
+    /// <summary>EventFeed (operators' SMS gateways, the police's case system).</summary>
+    public const string Events = "events";
+
+    public static readonly string[] All = [Check, SelfService, Sync, Events];
 }

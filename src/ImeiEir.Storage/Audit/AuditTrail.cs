@@ -1,4 +1,5 @@
 using System.Globalization;
+using ImeiEir.Core.Registry;
 using StackExchange.Redis;
 
 namespace ImeiEir.Storage.Audit;
@@ -22,24 +23,21 @@ public sealed class AuditTrail
 
     private readonly Func<IDatabase> _db;
 
-    public AuditTrail(Func<IDatabase> db, string keyPrefix)
+    public AuditTrail(Func<IDatabase> db, RedisKey key)
     {
         _db = db;
-        Key = keyPrefix + ":audit";
+        Key = key;
     }
 
     /// <summary>The stream's key.</summary>
     public RedisKey Key { get; }
 
     /// <summary>
-    /// The script arguments for one entry after the sequence: batch id, client, address, source, counts, node (the
-    /// commit script writes <c>XADD key MINID ~ &lt;oldest ms kept&gt; * s &lt;seq&gt; b … c … a … o … k … n …</c>).
+    /// The values of an entry beside its sequence and batch id: client, address, source, counts, node (the commit
+    /// script writes <c>XADD key MINID ~ &lt;oldest ms kept&gt; * s &lt;seq&gt; b &lt;batch id&gt; c … a … o … k … n …</c>).
     /// </summary>
-    public static RedisValue[] EntryValues(string batchId, AuditOrigin origin, string node)
-        => [batchId, origin.Client, origin.SourceAddress, (int)origin.Source, FormatCounts(origin.Counts), node];
-
-    /// <summary>The oldest entry time (Unix ms) to keep when trimming at <paramref name="now"/>.</summary>
-    public static long OldestKeptMs(DateTimeOffset now, TimeSpan retention) => Math.Max(0, (now - retention).ToUnixTimeMilliseconds());
+    public static RedisValue[] EntryValues(ChangeOrigin origin, string node)
+        => [origin.Client, origin.SourceAddress, (int)origin.Source, FormatCounts(origin.Counts), node];
 
     /// <summary>Counts as "1,0,3,…" (compact and readable in redis-cli).</summary>
     public static string FormatCounts(uint[] counts) => string.Join(',', counts.Select(c => c.ToString(CultureInfo.InvariantCulture)));
@@ -166,8 +164,8 @@ public sealed class AuditTrail
     {
         long sequence = 0;
         string batchId = "", client = "", address = "", node = "";
-        var source = AuditSource.Unspecified;
-        var counts = new uint[AuditOrigin.Kinds];
+        var source = ChangeSource.Unspecified;
+        var counts = new uint[ChangeOrigin.Kinds];
         foreach (var nv in e.Values)
         {
             switch (nv.Name.ToString())
@@ -176,7 +174,7 @@ public sealed class AuditTrail
                 case BatchIdField: batchId = nv.Value.ToString(); break;
                 case ClientField: client = nv.Value.ToString(); break;
                 case AddressField: address = nv.Value.ToString(); break;
-                case SourceField: source = (AuditSource)(int)nv.Value; break;
+                case SourceField: source = (ChangeSource)(int)nv.Value; break;
                 case CountsField: ParseCounts(nv.Value.ToString(), counts); break;
                 case NodeField: node = nv.Value.ToString(); break;
                 default: break;

@@ -78,7 +78,7 @@ public sealed class Node : IAsyncDisposable
     public Task<BatchOutcome> ApplyAsync(string batchId, params RegistryDelta[] deltas) => ApplyAsync(batchId, StoreWriter.HashOf(batchId), deltas);
 
     public Task<BatchOutcome> ApplyAsync(string batchId, string contentHash, params RegistryDelta[] deltas)
-        => Writer.ApplyBatchAsync(batchId, contentHash, deltas, CancellationToken.None);
+        => Writer.ApplyBatchAsync(batchId, contentHash, deltas, StoreWriter.TestOrigin, CancellationToken.None);
 
     /// <summary>A batch that must be accepted; returns its sequence.</summary>
     public async Task<long> ApplyOkAsync(string batchId, params RegistryDelta[] deltas)

@@ -15,6 +15,9 @@ public sealed class StoreWriter
     /// <summary>The time every commit of a writer carries.</summary>
     public static readonly DateTimeOffset CommitTime = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
+    /// <summary>The origin test commits are audited under.</summary>
+    public static readonly ChangeOrigin TestOrigin = new("storage-tests", "127.0.0.1:1", ChangeSource.Sync, new uint[ChangeOrigin.Kinds]);
+
     private readonly BatchPlanner _planner = new(new PolicyOptions());
 
     private StoreWriter(RedisStore store, string epoch)
@@ -60,7 +63,7 @@ public sealed class StoreWriter
     {
         await CatchUpAsync();
         var plan = await PlanAsync(deltas);
-        var result = await Store.Commits.CommitAsync(Index.Current.Sequence, Epoch, batchId, contentHash, plan, CommitTime.UtcTicks);
+        var result = await Store.Commits.CommitAsync(Index.Current.Sequence, Epoch, batchId, contentHash, StoreWriter.TestOrigin, plan, CommitTime.UtcTicks);
         if (result.Status == CommitStatus.Committed)
         {
             Index.Apply(result.Sequence, plan.Mutations.ToArray(), CommitTime);

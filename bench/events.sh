@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Issue 13 §6 figures: unary Check throughput with events on and off (same run, interleaved rounds, medians), on a
+# request mix where 3 % of checks raise an event; then check answered -> event received by an EventFeed subscriber.
+# Writes bench/results/events/*.json and summary.json; bench/RESULTS.md ("Events") quotes them.
+#
+#   bench/events.sh                    # ~6 minutes on 2 cores
+#   ROUNDS=5 DURATION=20s bench/events.sh
+#
+# Two nodes of the same build on one Redis: ON (events on) and OFF (Events:Enabled=false). The mix is 87 % registered,
+# 10 % bound, 3 % unknown (not registered); ON has Events:NotRegisteredEvery=1ms, so every one of those 3 % raises an
+# event (the node's dedupe and the cluster-wide window let each through): a Redis script and two XADDs per event,
+# the worst case of the rule (the default 7 days lets only a pair's first check through).
+# The generated mix pairs popular IMEIs with many random home IMSIs (65 132 IMEIs, 41 691 of them with 2 to 60 IMSIs),
+# so clone detection is busy all run long; ON_SETTINGS="Events__CloneThreshold=0" measures the 3 % alone.
+# Knobs: DEVICES (300000), ROUNDS (3), WARMUP (5s), DURATION (15s), CONCURRENCY (32), REDIS_FSYNC (always),
+# ON_SETTINGS (extra KEY=VALUE settings of the ON node, space-separated), OUT.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+DEVICES=${DEVICES:-300000}
+ROUNDS=${ROUNDS:-3}
+WARMUP=${WARMUP:-5s}
+DURATION=${DURATION:-15s}
+CONCURRENCY=${CONCURRENCY:-32}
+REDIS_FSYNC=${REDIS_FSYNC:-always}
+OUT=${OUT:-bench/results/events}
+DATA=bench/.data/events
+ARTIFACTS=bench/.data/artifacts
+
+log() { printf '\n== %s  %s\n' "$(date +%T)" "$*"; }
+for c in redis-server redis-cli jq curl; do command -v "$c" >/dev/null || { echo "needs $c (see bench/run.sh)" >&2; exit 1; }; done
+
+log "building Release"
+dotnet build src/ImeiEir.Server/ImeiEir.Server.csproj -c Release --artifacts-path "$ARTIFACTS" -v q -nologo | grep -E "error|Elapsed" || true
+dotnet build bench/ImeiEir.LoadTest/ImeiEir.LoadTest.csproj -c Release --artifacts-path "$ARTIFACTS" -v q -nologo | grep -E "error|Elapsed" || true
+SERVER_DLL=$ARTIFACTS/bin/ImeiEir.Server/release/ImeiEir.Server.dll
+LT_DLL=$ARTIFACTS/bin/ImeiEir.LoadTest/release/ImeiEir.LoadTest.dll
+lt() { dotnet "$LT_DLL" "$@"; }
+
+rm -rf "$DATA" "$OUT"
+mkdir -p "$DATA" "$OUT"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  sleep 2
+  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+REDIS=$(lt free-port)
+redis-server --port "$REDIS" --bind 127.0.0.1 --dir "$ROOT/$DATA" --appendonly yes --appendfsync "$REDIS_FSYNC" \
+  --save "" --daemonize no --protected-mode yes >"$DATA/redis.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do redis-cli -p "$REDIS" ping >/dev/null 2>&1 && break; sleep 0.05; done
+
+start_node() { # name grpc admin KEY=VALUE...
+  local name=$1 grpc=$2 admin=$3
+  shift 3
+  env Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc" Kestrel__Endpoints__Admin__Url="http://127.0.0.1:$admin" \
+    Redis__Configuration="127.0.0.1:$REDIS" Auth__Enabled=false Logging__LogLevel__Default=Warning "$@" \
+    dotnet "$SERVER_DLL" >"$DATA/$name.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 2400); do [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$admin/readyz") == 200 ]] && return; sleep 0.05; done
+  echo "$name never became ready" >&2; exit 1
+}
+
+ON_GRPC=$(lt free-port); ON_ADMIN=$(lt free-port); OFF_GRPC=$(lt free-port); OFF_ADMIN=$(lt free-port)
+# shellcheck disable=SC2086
+start_node on "$ON_GRPC" "$ON_ADMIN" Events__NodeName=on Events__NotRegisteredEvery=00:00:00.001 ${ON_SETTINGS:-}
+start_node off "$OFF_GRPC" "$OFF_ADMIN" Events__Enabled=false
+ON=http://127.0.0.1:$ON_GRPC
+OFF=http://127.0.0.1:$OFF_GRPC
+CMD="bench/events.sh (DEVICES=$DEVICES ROUNDS=$ROUNDS WARMUP=$WARMUP DURATION=$DURATION CONCURRENCY=$CONCURRENCY REDIS_FSYNC=$REDIS_FSYNC ON_SETTINGS=${ON_SETTINGS:-})"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+CPU="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores"
+
+log "seed: $DEVICES devices; mix 87 % registered, 10 % bound, 3 % unknown"
+lt seed --target "$ON" --devices "$DEVICES" --mix-file "$DATA/mix.jsonl" \
+  --mix-weights registered=0.87,bound=0.10,grace=0,roaming=0,stolen=0,unknown=0.03,malformed=0 --json "$OUT/seed.json"
+for _ in $(seq 200); do
+  a=$(curl -s "http://127.0.0.1:$ON_ADMIN/metrics" | awk '/^imeieir_index_sequence/ {print $2}')
+  b=$(curl -s "http://127.0.0.1:$OFF_ADMIN/metrics" | awk '/^imeieir_index_sequence/ {print $2}')
+  [[ -n $a && $a == "$b" ]] && break; sleep 0.1
+done
+
+COMMON=(--mix "$DATA/mix.jsonl" --warmup "$WARMUP" --duration "$DURATION" --concurrency "$CONCURRENCY")
+for r in $(seq "$ROUNDS"); do
+  # Alternate which goes first: the shared machine's load drifts within a round.
+  if (( r % 2 )); then order=(off on); else order=(on off); fi
+  log "round $r/$ROUNDS: unary Check, closed model, events ${order[0]} then ${order[1]}"
+  for o in "${order[@]}"; do
+    if [[ $o == on ]]; then t=$ON; else t=$OFF; fi
+    lt run --target "$t" "${COMMON[@]}" --label "$o-r$r" --out "$OUT/$o-r$r" --no-png || true
+  done
+done
+# The rounds' events must all have reached Redis (the publisher may still be draining its queue).
+for _ in $(seq 600); do
+  q=$(curl -s "http://127.0.0.1:$ON_ADMIN/metrics" | awk '/^imeieir_events_queue/ {print $2}')
+  [[ ${q:-0} == 0 ]] && break; sleep 0.1
+done
+EVENTS_AFTER=$(redis-cli -p "$REDIS" xlen eir:ev:all | tr -d '\r')
+DROPPED=$(curl -s "http://127.0.0.1:$ON_ADMIN/metrics" | awk '/^imeieir_events_dropped/ {print $2}')
+
+median() { jq -s '[.[].checksPerSecond] | sort | .[(length / 2 | floor)]' "$@"; }
+OFF_RATE=$(median "$OUT"/off-r*.json)
+ON_RATE=$(median "$OUT"/on-r*.json)
+HALF=$(jq -n "$ON_RATE / 2 | floor")
+
+log "check answered -> event at a subscriber: open model at half the peak ($HALF checks/s) with a subscriber on ON"
+# The group starts at the end of the stream ($): only events of this run are timed.
+redis-cli -p "$REDIS" xgroup create eir:ev:all bench-lag '$' mkstream >/dev/null
+lt event-lag --target "$ON" --group bench-lag --duration 40s --json "$OUT/lag.json" &
+LAG_PID=$!
+sleep 3
+lt run --target "$ON" --mix "$DATA/mix.jsonl" --model open --rate "$HALF" --tick 500us --warmup 10s --duration 20s \
+  --label on-open --out "$OUT/on-open" --no-png || true
+wait "$LAG_PID" || true
+
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+jq -n --arg cmd "$CMD" --arg date "$(date -u +%FT%TZ)" --arg cpu "$CPU" --arg lb "$LOAD_BEFORE" --arg la "$LOAD_AFTER" \
+  --argjson off "$OFF_RATE" --argjson on "$ON_RATE" --argjson events "${EVENTS_AFTER:-0}" --argjson dropped "${DROPPED:-0}" \
+  --slurpfile lag "$OUT/lag.json" \
+  --argjson offRounds "$(jq -s '[.[].checksPerSecond]' "$OUT"/off-r*.json)" \
+  --argjson onRounds "$(jq -s '[.[].checksPerSecond]' "$OUT"/on-r*.json)" \
+  --argjson ratios "$(jq -s '[range(0; length/2) as $i | .[2*$i+1].checksPerSecond / .[2*$i].checksPerSecond]' $(for r in $(seq "$ROUNDS"); do echo "$OUT/off-r$r.json $OUT/on-r$r.json"; done))" \
+  '{command: $cmd, date: $date, machine: $cpu, loadBefore: $lb, loadAfter: $la,
+    offChecksPerSecond: $off, onChecksPerSecond: $on, ratioOfMedians: ($on / $off), roundRatios: $ratios,
+    offRounds: $offRounds, onRounds: $onRounds, eventsInStreamAfterRounds: $events, droppedObservations: $dropped, lag: $lag[0]}' | tee "$OUT/summary.json"
