@@ -72,19 +72,28 @@ public sealed class CheckpointStore
 
         var snapshotRead = ReadChunksAsync(db, seq, chunks, i => _keys.CheckpointChunk(seq, i));
         var directoryRead = ReadChunksAsync(db, seq, directoryChunks, i => _keys.DirectoryChunk(seq, i));
-        using var stream = await snapshotRead.ConfigureAwait(false);
-        var snapshot = SnapshotFormat.Read(stream, out var storedSeq);
-        if (storedSeq != seq)
+        EirSnapshot snapshot;
+        using (var stream = new MemoryStream())
         {
-            throw new InvalidDataException($"Checkpoint chunks hold sequence {storedSeq}, the pointer says {seq}.");
+            foreach (var chunk in await snapshotRead.ConfigureAwait(false))
+            {
+                stream.Write(chunk);
+            }
+
+            stream.Position = 0;
+            snapshot = SnapshotFormat.Read(stream, out var storedSeq);
+            if (storedSeq != seq)
+            {
+                throw new InvalidDataException($"Checkpoint chunks hold sequence {storedSeq}, the pointer says {seq}.");
+            }
         }
 
-        using var directoryBytes = await directoryRead.ConfigureAwait(false);
-        var devices = directoryChunks == 0 ? null : DeviceDirectory.ReadFrom(directoryBytes.GetBuffer().AsSpan(0, (int)directoryBytes.Length));
+        // The directory's chunks are copied once, into its arena.
+        var devices = directoryChunks == 0 ? null : DeviceDirectory.ReadFrom(await directoryRead.ConfigureAwait(false));
         return (snapshot, seq, devices);
     }
 
-    private static async Task<MemoryStream> ReadChunksAsync(IDatabase db, long seq, long chunks, Func<int, RedisKey> key)
+    private static async Task<byte[][]> ReadChunksAsync(IDatabase db, long seq, long chunks, Func<int, RedisKey> key)
     {
         var tasks = new Task<RedisValue>[chunks];
         for (var i = 0; i < chunks; i++)
@@ -93,19 +102,13 @@ public sealed class CheckpointStore
         }
 
         await Task.WhenAll(tasks).ConfigureAwait(false);
-        var stream = new MemoryStream();
-        foreach (var t in tasks)
+        var result = new byte[chunks][];
+        for (var i = 0; i < chunks; i++)
         {
-            if (t.Result.IsNull)
-            {
-                throw new InvalidDataException($"Checkpoint {seq} is missing a chunk.");
-            }
-
-            stream.Write((byte[])t.Result!);
+            result[i] = tasks[i].Result.IsNull ? throw new InvalidDataException($"Checkpoint {seq} is missing a chunk.") : (byte[])tasks[i].Result!;
         }
 
-        stream.Position = 0;
-        return stream;
+        return result;
     }
 
     /// <summary>

@@ -201,48 +201,84 @@ public sealed class DeviceDirectory : IDeviceDirectory
     }
 
     /// <summary>Reads the form <see cref="WriteTo"/> writes.</summary>
-    public static DeviceDirectory ReadFrom(ReadOnlySpan<byte> bytes)
+    public static DeviceDirectory ReadFrom(ReadOnlySpan<byte> bytes) => ReadFrom([bytes.ToArray()]);
+
+    /// <summary>
+    /// Reads the form <see cref="WriteTo"/> writes, cut in <paramref name="chunks"/> (a checkpoint's): the records are
+    /// copied once, into the arena, and indexed where they lie.
+    /// </summary>
+    public static DeviceDirectory ReadFrom(IReadOnlyList<byte[]> chunks)
     {
-        if (bytes.Length < 16 || BinaryPrimitives.ReadUInt64LittleEndian(bytes) != FormatMagic)
+        ArgumentNullException.ThrowIfNull(chunks);
+        var total = 0L;
+        foreach (var c in chunks)
+        {
+            total += c.Length;
+        }
+
+        if (total < 16 || total - 16 >= Array.MaxLength)
+        {
+            throw new InvalidDataException("Not an ImeiEir device directory (too short or too long).");
+        }
+
+        Span<byte> header = stackalloc byte[16];
+        var arena = new byte[Math.Max(4096, total - 16 + 1)];
+        var at = 0L;
+        foreach (var c in chunks)
+        {
+            for (var i = 0; i < c.Length; i++, at++)
+            {
+                if (at >= 16)
+                {
+                    c.AsSpan(i).CopyTo(arena.AsSpan((int)(at - 16 + 1)));
+                    at += c.Length - i;
+                    break;
+                }
+
+                header[(int)at] = c[i];
+            }
+        }
+
+        if (BinaryPrimitives.ReadUInt64LittleEndian(header) != FormatMagic)
         {
             throw new InvalidDataException("Not an ImeiEir device directory (bad magic or unknown version).");
         }
 
-        var count = BinaryPrimitives.ReadInt64LittleEndian(bytes[8..]);
-        var body = bytes[16..];
-        // First pass: every record well-formed, and how many IMEIs (the tables are sized once).
+        return Index(arena, (int)(total - 16 + 1), BinaryPrimitives.ReadInt64LittleEndian(header[8..]));
+    }
+
+    // Records lie in the arena from offset 1 to `used`: checked, counted, then put into tables sized once.
+    private static DeviceDirectory Index(byte[] arena, int used, long count)
+    {
         var imeis = 0L;
-        var at = 0;
+        var at = 1;
         for (var i = 0L; i < count; i++)
         {
-            var length = at + 2 <= body.Length ? BinaryPrimitives.ReadUInt16LittleEndian(body[at..]) : -1;
-            if (length < 0 || (length & Removed) != 0 || at + 2 + length >= body.Length)
+            var length = at + 2 <= used ? BinaryPrimitives.ReadUInt16LittleEndian(arena.AsSpan(at)) : -1;
+            if (length < 0 || (length & Removed) != 0 || at + 2 + length >= used)
             {
                 throw new InvalidDataException("The device directory holds a malformed record.");
             }
 
-            imeis += body[at + 2 + length];
-            at += 2 + length + 1 + (body[at + 2 + length] * ImeiBytes);
+            imeis += arena[at + 2 + length];
+            at += 2 + length + 1 + (arena[at + 2 + length] * ImeiBytes);
         }
 
-        if (at != body.Length)
+        if (at != used)
         {
             throw new InvalidDataException("The device directory's records do not end where it does.");
         }
 
-        var directory = new DeviceDirectory();
-        directory._arena = new byte[Math.Max(4096, body.Length + 1)];
-        directory._byId = new int[TableSize(count)];
-        directory._byImei = new int[TableSize(imeis)];
-        at = 0;
-        for (var i = 0L; i < count; i++)
+        var directory = new DeviceDirectory
         {
-            var size = RecordSizeIn(body, at);
-            var record = directory._used;
-            body.Slice(at, size).CopyTo(directory._arena.AsSpan(record));
-            directory._used += size;
+            _arena = arena,
+            _used = used,
+            _byId = new int[TableSize(count)],
+            _byImei = new int[TableSize(imeis)],
+        };
+        for (var record = 1; record < used; record += directory.RecordSize(record))
+        {
             directory.InsertLocked(record);
-            at += size;
         }
 
         return directory;
