@@ -69,7 +69,7 @@ internal static class EirCli
     private static RootCommand Build(EirConsole console, Func<string, string?> environment)
     {
         var connection = new ConnectionOptions();
-        var root = new RootCommand("eir: the operator's tool for an ImeiEir node (imports, checks, status, number switch, events).");
+        var root = new RootCommand("eir: the operator's tool for an ImeiEir node (imports, checks, status, number switch, events, audit).");
         foreach (var o in connection.All)
         {
             root.Options.Add(o);
@@ -82,6 +82,7 @@ internal static class EirCli
         root.Subcommands.Add(Switch(console, connection, environment));
         root.Subcommands.Add(Events(console, connection, environment));
         root.Subcommands.Add(Report(console, connection, environment));
+        root.Subcommands.Add(Audit(console, connection, environment));
         root.Subcommands.Add(Help(root));
         return root;
     }
@@ -246,6 +247,43 @@ internal static class EirCli
 
             return await new EventWatch(new EventFeed.EventFeedClient(channel), c.Headers(), console)
                 .RunAsync(request, parse.GetValue(follow), parse.GetValue(ack), parse.GetValue(json), TimeSpan.FromSeconds(seconds), ct);
+        });
+        return command;
+    }
+
+    private static Command Audit(EirConsole console, ConnectionOptions connection, Func<string, string?> environment)
+    {
+        var since = new Option<string>("--since") { Description = "Entries at or after this time: ISO 8601 (UTC unless an offset is given) or an age (90m, 24h, 7d)", HelpName = "time" };
+        var until = new Option<string>("--until") { Description = "Entries before this time (same forms as --since)", HelpName = "time" };
+        var fromSeq = new Option<ulong>("--from-seq") { Description = "Entries with sequence at least this", HelpName = "n" };
+        var toSeq = new Option<ulong>("--to-seq") { Description = "Entries with sequence at most this", HelpName = "n" };
+        var limit = new Option<int>("--limit") { Description = "At most this many entries (oldest first)", HelpName = "n", DefaultValueFactory = _ => 1_000 };
+        var json = new Option<bool>("--json") { Description = "One AuditEntry per line as protobuf JSON (for scripts)" };
+        var command = new Command("audit", "The audit trail: accepted batches and self-service switches with the client's name (RegistrySync.GetAudit; role sync)") { since, until, fromSeq, toSeq, limit, json };
+        SetAction(command, console, async (parse, ct) =>
+        {
+            var n = parse.GetValue(limit);
+            if (n <= 0)
+            {
+                throw new UsageException($"--limit must be a positive number, got {n}");
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            var request = new GetAuditRequest { FromSequence = parse.GetValue(fromSeq), ToSequence = parse.GetValue(toSeq) };
+            if (parse.GetValue(since) is { } s)
+            {
+                request.Since = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(AuditListing.ParseTime("--since", s, now));
+            }
+
+            if (parse.GetValue(until) is { } u)
+            {
+                request.Until = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(AuditListing.ParseTime("--until", u, now));
+            }
+
+            var c = Connection.Resolve(parse, connection, environment);
+            using var channel = c.OpenChannel();
+            await new AuditListing(new RegistrySync.RegistrySyncClient(channel), c.Headers(), console).RunAsync(request, n, parse.GetValue(json), ct);
+            return ExitCodes.Ok;
         });
         return command;
     }

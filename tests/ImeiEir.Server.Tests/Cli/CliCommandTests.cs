@@ -114,6 +114,43 @@ public sealed class CliCommandTests : NodeTest
         Assert.Equal(Verdict.Allow, (await Node.CheckAsync(Bound, "996700222222")).Verdict);
     }
 
+    [Fact]
+    public async Task Audit_Json_OneEntryPerChangeWithTheClient()
+    {
+        var switched = await EirAsync(TestNode.SelfServiceKey, "switch", "--from", Number, "--to", "996700222222", "--imei", Bound);
+        Assert.Equal(0, switched.Code);
+
+        var run = await EirAsync(TestNode.SyncKey, "audit", "--since", "1h", "--json");
+
+        Assert.Equal(0, run.Code);
+        var entries = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(JsonParser.Default.Parse<AuditEntry>).ToList();
+        Assert.Equal([(1UL, "registry", AuditSource.Sync, "cli-seed"), (2UL, "ussd", AuditSource.SelfService, entries[1].BatchId)], entries.Select(e => (e.Sequence, e.Client, e.Source, e.BatchId)));
+        Assert.Equal(2u, entries[0].Counts.RegisterDevice);
+        Assert.Equal(1u, entries[1].Counts.SwitchNumber);
+    }
+
+    [Fact]
+    public async Task Audit_Table_ListsTheSeedBatch()
+    {
+        var run = await EirAsync(TestNode.SyncKey, "audit", "--from-seq", "1");
+
+        Assert.Equal(0, run.Code);
+        Assert.Contains("cli-seed", run.Out, StringComparison.Ordinal);
+        Assert.Contains("register 2, bind 1, stolen 1", run.Out, StringComparison.Ordinal);
+        Assert.Contains("registry", run.Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--since", "yesterday", "--since must be a time")]
+    [InlineData("--limit", "0", "--limit must be a positive number")]
+    public async Task Audit_BadOption_Exits2NamingIt(string option, string value, string message)
+    {
+        var run = await EirAsync(TestNode.SyncKey, "audit", option, value);
+
+        Assert.Equal(2, run.Code);
+        Assert.Contains(message, run.Err, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--help")]
     [InlineData("-h")]
