@@ -155,6 +155,7 @@ for r in $(seq "$ROUNDS"); do
          pacedDeltasPerSecond: $paced[0].result.deltasPerSecond,
          redisCpuSeconds: ($redisCs / 100), redisCeilingDeltasPerSecond: (if $redisCs > 0 then $sync[0].result.deltas / ($redisCs / 100) | floor else null end),
          p99IdleUs: $idle[0].latencyUs.p99, p99DuringSyncUs: $during[0].latencyUs.p99, p99PacedUs: $pacedChecks[0].latencyUs.p99,
+         shedDuringSync: ($during[0].shed // 0), shedPaced: ($pacedChecks[0].shed // 0),
          rssAfterSyncMiB: ($rssSync / 1024 | floor), rssHydratedMiB: ($rssHyd / 1024 | floor),
          rssSyncBytesPerRecord: ($rssSync * 1024 / $records | floor), rssHydratedBytesPerRecord: ($rssHyd * 1024 / $records | floor),
          redisUsedBytes: $used, redisBytesPerRecord: ($used / $records * 10 | floor / 10), redisKeys: $keys, logEntriesLeft: $loglen,
