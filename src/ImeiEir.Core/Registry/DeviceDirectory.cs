@@ -273,12 +273,14 @@ public sealed class DeviceDirectory : IDeviceDirectory
         {
             _arena = arena,
             _used = used,
-            _byId = new int[TableSize(count)],
-            _byImei = new int[TableSize(imeis)],
+            _byId = new int[TableSize(count * 3 / 2)],
+            _byImei = new int[TableSize(imeis * 3 / 2)],
         };
+        // A checkpoint's records are one consistent directory: no IMEI is looked up before it is inserted (each
+        // lookup reads records on the probe path, a cache miss each; an insert reads only the table).
         for (var record = 1; record < used; record += directory.RecordSize(record))
         {
-            directory.InsertLocked(record);
+            directory.InsertLocked(record, takeOver: false);
         }
 
         return directory;
@@ -322,8 +324,9 @@ public sealed class DeviceDirectory : IDeviceDirectory
         return true;
     }
 
-    // Puts a record written at the arena's end into both tables (an IMEI owned by another record moves to it).
-    private void InsertLocked(int record)
+    // Puts a record written at the arena's end into both tables (an IMEI owned by another record moves to it, unless
+    // the caller knows none is).
+    private void InsertLocked(int record, bool takeOver = true)
     {
         var id = IdOf(record);
         var mask = _byId.Length - 1;
@@ -348,7 +351,8 @@ public sealed class DeviceDirectory : IDeviceDirectory
                 continue;
             }
 
-            var owner = FindByImei(imei, out var owned);
+            var owned = 0;
+            var owner = takeOver ? FindByImei(imei, out owned) : 0;
             if (owner != 0)
             {
                 // Taken over (the planner refuses it; the directory stays exact anyway): the older record lets it go.
@@ -409,7 +413,7 @@ public sealed class DeviceDirectory : IDeviceDirectory
                 var record = _used;
                 old.AsSpan(at, recordSize).CopyTo(_arena.AsSpan(record));
                 _used += recordSize;
-                InsertLocked(record);
+                InsertLocked(record, takeOver: false); // the live records are consistent: no lookup needed
             }
 
             at += recordSize;
