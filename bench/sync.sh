@@ -177,7 +177,7 @@ SUMMARY=$OUT/sync-summary.md
     files=("$OUT"/sync/"$b"-r*/round.json)
     jq -rs --arg b "$b" '
       def med(f): [.[] | f] | sort | .[(length / 2 | floor)];
-      "| \($b) | \(med(.records)) | \(med(.seedDeltasPerSecond) | floor) | \(med(.syncDeltasPerSecondWithChecks) | floor) | \(med(.redisCeilingDeltasPerSecond // 0)) | \(med(.p99IdleUs) | floor) | \(med(.p99DuringSyncUs) | floor) | \(med(.p99DuringSyncUs / .p99IdleUs) * 10 | floor / 10) | \(med(.p99PacedUs) | floor) | \(med(.p99PacedUs / .p99IdleUs) * 10 | floor / 10) | \(med(.rssAfterSyncMiB)) | \(med(.rssHydratedMiB)) | \(med(.rssAfterSyncMiB / .rssHydratedMiB) * 100 | floor / 100) | \(med(.redisBytesPerRecord)) | \(med(.secondsToReady)) |"' "${files[@]}"
+      "| \($b) | \(med(.records)) | \(med(.seedDeltasPerSecond) | floor) | \(med(.syncDeltasPerSecondWithChecks) | floor) | \(med(.redisCeilingDeltasPerSecond // 0)) | \(med(.p99IdleUs) | floor) | \(med(.p99DuringSyncUs) | floor) | \(med(if .p99IdleUs > 0 then .p99DuringSyncUs / .p99IdleUs else 0 end) * 10 | floor / 10) | \(med(.p99PacedUs) | floor) | \(med(if .p99IdleUs > 0 then .p99PacedUs / .p99IdleUs else 0 end) * 10 | floor / 10) | \(med(.rssAfterSyncMiB)) | \(med(.rssHydratedMiB)) | \(med(.rssAfterSyncMiB / .rssHydratedMiB) * 100 | floor / 100) | \(med(.redisBytesPerRecord)) | \(med(.secondsToReady)) |"' "${files[@]}"
   done
 } >"$SUMMARY"
 cat "$SUMMARY"
