@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Globalization;
 using ImeiEir.Core.Registry;
 using ImeiEir.Storage.Audit;
@@ -23,16 +22,16 @@ public readonly record struct CommitResult(CommitStatus Status, long Sequence, s
 
 /// <summary>
 /// Commits a planned batch with one Lua script (docs/redis-schema.md, "Writing"): the batch id, the epoch, the
-/// sequence and the pipelined predecessor are checked, then the sequence, the log entry, the batch id, the device,
-/// owner, stolen and grace records, the change notification and the audit entry (docs/audit.md) are written — all or
-/// nothing.
+/// sequence and the pipelined predecessor are checked, then the sequence, the log entry (with the batch's device
+/// changes), the batch id, the stolen and grace records, the change notification and the audit entry (docs/audit.md)
+/// are written — all or nothing.
 /// </summary>
 public sealed class BatchCommitter
 {
     // KEYS: 1 seq, 2 log, 3 batch id, 4 epoch, 5 the preceding batch's id, 6.. record keys. ARGV: 1 expected seq,
     // 2 content hash, 3 ticks, 4 batch id, 5 mutations, 6 batch id ttl (s), 7 epoch, 8 record group count, 9 the
     // value KEYS[5] must hold ('' for no check: a commit sent behind another before that one's answer is known
-    // must find that one committed, as the sequence it planned on), then per group (S or D, key index, field
+    // must find that one committed, as the sequence it planned on), 10 the device changes ('' for none), then per group (S or D, key index, field
     // count c, then c field/value pairs for S or c fields for D), then the change channel, then the audit entry
     // (retention in ms, client, address, source, counts, node; its stream is the last key; entries older than the
     // retention by Redis' clock, which also makes the entries' ids, are trimmed). One HSET or HDEL
@@ -47,10 +46,14 @@ public sealed class BatchCommitter
         if ARGV[9] ~= '' and redis.call('GET', KEYS[5]) ~= ARGV[9] then return {'moved', tostring(cur)} end
         local nxt = cur + 1
         redis.call('SET', KEYS[1], nxt)
-        redis.call('XADD', KEYS[2], string.format('%d-1', nxt), 'b', ARGV[4], 't', ARGV[3], 'm', ARGV[5])
+        if ARGV[10] == '' then
+          redis.call('XADD', KEYS[2], string.format('%d-1', nxt), 'b', ARGV[4], 't', ARGV[3], 'm', ARGV[5])
+        else
+          redis.call('XADD', KEYS[2], string.format('%d-1', nxt), 'b', ARGV[4], 't', ARGV[3], 'm', ARGV[5], 'd', ARGV[10])
+        end
         redis.call('SET', KEYS[3], string.format('%d', nxt) .. ':' .. ARGV[2], 'EX', ARGV[6])
         local n = tonumber(ARGV[8])
-        local i = 10
+        local i = 11
         for j = 1, n do
           local k = KEYS[tonumber(ARGV[i + 1])]
           local c = tonumber(ARGV[i + 2])
@@ -87,49 +90,19 @@ public sealed class BatchCommitter
 
     /// <summary>
     /// Commits a planned batch as the next sequence after <paramref name="expectedSequence"/>, atomically with its
-    /// batch id, device and stolen records, a change notification and the audit entry of <paramref name="origin"/>.
+    /// batch id, stolen and grace records, a change notification and the audit entry of <paramref name="origin"/>.
     /// </summary>
     public async Task<CommitResult> CommitAsync(long expectedSequence, string epoch, string batchId, string contentHash, ChangeOrigin origin, BatchPlan plan, long nowTicks, (string BatchId, string ContentHash)? predecessor = null)
     {
-        // Record writes, grouped by hash: per hash one HDEL, then one HSET (a device removed and registered again in
-        // one batch is removed first). The IMEIs of added devices are packed into one pooled buffer.
-        var writes = new List<RecordWrite>(plan.DevicesAdded.Count + plan.DevicesRemoved.Count + plan.StolenCases.Count + plan.GraceMarksConsumed.Count + 16);
-        var packedLength = 0;
-        foreach (var d in plan.DevicesRemoved)
-        {
-            writes.Add(new RecordWrite(RecordKind.Device, RedisKeys.DeviceBucketOf(d.DeviceId), false, writes.Count, d.DeviceId, default));
-            foreach (var imei in d.Imeis)
-            {
-                writes.Add(new RecordWrite(RecordKind.Owner, RedisKeys.OwnerBucketOf(imei), false, writes.Count, RedisKeys.OwnerField(imei), default));
-            }
-        }
-
-        foreach (var d in plan.DevicesAdded)
-        {
-            packedLength += d.Imeis.Length * 8;
-        }
-
-        var packed = ArrayPool<byte>.Shared.Rent(Math.Max(1, packedLength));
+        ArgumentNullException.ThrowIfNull(plan);
+        // Record writes, grouped by hash: per hash one HDEL, then one HSET. Devices have no record in Redis: the log
+        // entry carries them (field d) and every node derives its device directory from it.
+        var writes = new List<RecordWrite>(plan.StolenCases.Count + plan.GraceMarksConsumed.Count + 4);
+        // Both log fields are encoded into pooled buffers (a 10 000-delta batch's would be large-object-heap arrays).
         var mutations = ArrayPool<byte>.Shared.Rent(Math.Max(1, plan.Mutations.Count * MutationCodec.Size));
+        var devices = ArrayPool<byte>.Shared.Rent(Math.Max(1, DeviceChangeCodec.SizeOf(plan)));
         try
         {
-            var offset = 0;
-            foreach (var d in plan.DevicesAdded)
-            {
-                var imeis = packed.AsMemory(offset, d.Imeis.Length * 8);
-                for (var i = 0; i < d.Imeis.Length; i++)
-                {
-                    BinaryPrimitives.WriteInt64LittleEndian(imeis.Span[(i * 8)..], d.Imeis[i]);
-                }
-
-                offset += imeis.Length;
-                writes.Add(new RecordWrite(RecordKind.Device, RedisKeys.DeviceBucketOf(d.DeviceId), true, writes.Count, d.DeviceId, imeis));
-                foreach (var imei in d.Imeis)
-                {
-                    writes.Add(new RecordWrite(RecordKind.Owner, RedisKeys.OwnerBucketOf(imei), true, writes.Count, RedisKeys.OwnerField(imei), d.DeviceId));
-                }
-            }
-
             // A report, a clearance and a report again of one IMEI in one batch: the last one stands.
             var stolen = new Dictionary<long, string?>();
             foreach (var (imei, caseRef) in plan.StolenCases)
@@ -152,7 +125,7 @@ public sealed class BatchCommitter
             // fields a call); counted first so the script's arguments are built once, at their size.
             var groups = new List<(int Start, int End, bool NewKey)>();
             var keyCount = 6;
-            var argCount = 16;
+            var argCount = 17;
             for (var g = 0; g < writes.Count;)
             {
                 var first = writes[g];
@@ -176,8 +149,9 @@ public sealed class BatchCommitter
             (args[0], args[1], args[2], args[3]) = (expectedSequence, contentHash, nowTicks, batchId);
             (args[4], args[5], args[6], args[7]) = (MutationCodec.Encode(plan.Mutations, mutations), (long)_options.BatchIdRetention.TotalSeconds, epoch, groups.Count);
             args[8] = predecessor is { } pv ? $"{expectedSequence}:{pv.ContentHash}" : "";
+            args[9] = DeviceChangeCodec.Encode(plan, devices);
             var k = 5;
-            var a = 9;
+            var a = 10;
             foreach (var (start, end, newKey) in groups)
             {
                 var first = writes[start];
@@ -221,15 +195,13 @@ public sealed class BatchCommitter
         finally
         {
             // The script call has completed (or failed): its arguments were written or dropped, not held.
-            ArrayPool<byte>.Shared.Return(packed);
             ArrayPool<byte>.Shared.Return(mutations);
+            ArrayPool<byte>.Shared.Return(devices);
         }
     }
 
     private enum RecordKind : byte
     {
-        Device,
-        Owner,
         Stolen,
         Grace,
     }
@@ -256,8 +228,6 @@ public sealed class BatchCommitter
 
     private RedisKey RecordKey(RecordKind kind, long bucket) => kind switch
     {
-        RecordKind.Device => _keys.DeviceBucket((int)bucket),
-        RecordKind.Owner => _keys.OwnerBucket(bucket),
         RecordKind.Stolen => _keys.Stolen,
         _ => _keys.Grace(bucket),
     };

@@ -1,24 +1,30 @@
 using ImeiEir.Core.Index;
+using ImeiEir.Core.Registry;
 using StackExchange.Redis;
 
 namespace ImeiEir.Storage;
 
 /// <summary>
 /// Checkpoints in Redis: the newest one as <c>ckpt</c> (<c>seq</c>, <c>chunks</c>) over <c>ckpt:&lt;seq&gt;:&lt;i&gt;</c>
-/// chunks of at most 4 MiB in <see cref="SnapshotFormat"/>, written by one node at a time (<c>lock:ckpt</c>), the log
-/// trimmed behind it.
+/// chunks of at most 4 MiB in <see cref="SnapshotFormat"/>, and the device directory at the same sequence
+/// (<c>dchunks</c> over <c>ckpt:&lt;seq&gt;:d&lt;i&gt;</c>, <see cref="DeviceDirectory.WriteTo"/>), written by one node at a
+/// time (<c>lock:ckpt</c>), the log trimmed behind it.
 /// </summary>
 public sealed class CheckpointStore
 {
     private const int ChunkBytes = 4 << 20;
 
-    // KEYS: 1 checkpoint pointer, 2 log. ARGV: 1 seq, 2 chunk count, 3 minimum log id to keep, 4 chunk key prefix.
+    // KEYS: 1 checkpoint pointer, 2 log. ARGV: 1 seq, 2 chunk count, 3 minimum log id to keep, 4 chunk key prefix,
+    // 5 device directory chunk count.
     private const string CheckpointScript = """
         local old = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
         if old >= tonumber(ARGV[1]) then return 0 end
         local oldChunks = tonumber(redis.call('HGET', KEYS[1], 'chunks') or '0')
         for i = 0, oldChunks - 1 do redis.call('DEL', ARGV[4] .. string.format('%d', old) .. ':' .. i) end
+        local oldDirectory = tonumber(redis.call('HGET', KEYS[1], 'dchunks') or '0')
+        for i = 0, oldDirectory - 1 do redis.call('DEL', ARGV[4] .. string.format('%d', old) .. ':d' .. i) end
         redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'chunks', ARGV[2])
+        if tonumber(ARGV[5]) > 0 then redis.call('HSET', KEYS[1], 'dchunks', ARGV[5]) else redis.call('HDEL', KEYS[1], 'dchunks') end
         redis.call('XTRIM', KEYS[2], 'MINID', ARGV[3])
         return 1
         """;
@@ -34,12 +40,15 @@ public sealed class CheckpointStore
         _options = options;
     }
 
-    /// <summary>Loads the newest checkpoint, or null when there is none.</summary>
-    public async Task<(EirSnapshot Snapshot, long Sequence)?> LoadCheckpointAsync()
+    /// <summary>
+    /// Loads the newest checkpoint, or null when there is none. <c>Devices</c> is its device directory; null for a
+    /// checkpoint written before the directory moved out of Redis (docs/redis-schema.md, "Upgrading").
+    /// </summary>
+    public async Task<(EirSnapshot Snapshot, long Sequence, DeviceDirectory? Devices)?> LoadCheckpointAsync()
     {
         var db = _connection.Database;
         var fields = await db.HashGetAllAsync(_keys.Checkpoint).ConfigureAwait(false);
-        long seq = 0, chunks = 0;
+        long seq = 0, chunks = 0, directoryChunks = 0;
         foreach (var f in fields)
         {
             if (f.Name == "seq")
@@ -50,6 +59,10 @@ public sealed class CheckpointStore
             {
                 chunks = (long)f.Value;
             }
+            else if (f.Name == "dchunks")
+            {
+                directoryChunks = (long)f.Value;
+            }
         }
 
         if (seq == 0)
@@ -57,40 +70,54 @@ public sealed class CheckpointStore
             return null;
         }
 
+        var snapshotRead = ReadChunksAsync(db, seq, chunks, i => _keys.CheckpointChunk(seq, i));
+        var directoryRead = ReadChunksAsync(db, seq, directoryChunks, i => _keys.DirectoryChunk(seq, i));
+        EirSnapshot snapshot;
+        using (var stream = new MemoryStream())
+        {
+            foreach (var chunk in await snapshotRead.ConfigureAwait(false))
+            {
+                stream.Write(chunk);
+            }
+
+            stream.Position = 0;
+            snapshot = SnapshotFormat.Read(stream, out var storedSeq);
+            if (storedSeq != seq)
+            {
+                throw new InvalidDataException($"Checkpoint chunks hold sequence {storedSeq}, the pointer says {seq}.");
+            }
+        }
+
+        // The directory's chunks are copied once, into its arena.
+        var devices = directoryChunks == 0 ? null : DeviceDirectory.ReadFrom(await directoryRead.ConfigureAwait(false));
+        return (snapshot, seq, devices);
+    }
+
+    private static async Task<byte[][]> ReadChunksAsync(IDatabase db, long seq, long chunks, Func<int, RedisKey> key)
+    {
         var tasks = new Task<RedisValue>[chunks];
         for (var i = 0; i < chunks; i++)
         {
-            tasks[i] = db.StringGetAsync(_keys.CheckpointChunk(seq, i));
+            tasks[i] = db.StringGetAsync(key(i));
         }
 
         await Task.WhenAll(tasks).ConfigureAwait(false);
-        using var stream = new MemoryStream();
-        foreach (var t in tasks)
+        var result = new byte[chunks][];
+        for (var i = 0; i < chunks; i++)
         {
-            if (t.Result.IsNull)
-            {
-                throw new InvalidDataException($"Checkpoint {seq} is missing a chunk.");
-            }
-
-            var bytes = (byte[])t.Result!;
-            stream.Write(bytes);
+            result[i] = tasks[i].Result.IsNull ? throw new InvalidDataException($"Checkpoint {seq} is missing a chunk.") : (byte[])tasks[i].Result!;
         }
 
-        stream.Position = 0;
-        var snapshot = SnapshotFormat.Read(stream, out var storedSeq);
-        if (storedSeq != seq)
-        {
-            throw new InvalidDataException($"Checkpoint chunks hold sequence {storedSeq}, the pointer says {seq}.");
-        }
-
-        return (snapshot, seq);
+        return result;
     }
 
     /// <summary>
-    /// Writes a checkpoint of <paramref name="snapshot"/> at <paramref name="sequence"/> if it is newer than the stored
-    /// one, then trims the log behind it. Only one node at a time (a short lock). An older or equal one writes nothing.
+    /// Writes a checkpoint of <paramref name="snapshot"/> and the device directory (<paramref name="devices"/>, the
+    /// form <see cref="DeviceDirectory.WriteTo"/> writes, taken at the same sequence) at <paramref name="sequence"/> if
+    /// it is newer than the stored one, then trims the log behind it. Only one node at a time (a short lock). An older
+    /// or equal one writes nothing.
     /// </summary>
-    public async Task<bool> WriteCheckpointAsync(EirSnapshot snapshot, long sequence, string nodeName)
+    public async Task<bool> WriteCheckpointAsync(EirSnapshot snapshot, long sequence, string nodeName, ReadOnlyMemory<byte> devices = default)
     {
         var db = _connection.Database;
         if (!await db.StringSetAsync(_keys.CheckpointLock, nodeName, TimeSpan.FromMinutes(5), When.NotExists).ConfigureAwait(false))
@@ -117,18 +144,27 @@ public sealed class CheckpointStore
                 await db.StringSetAsync(_keys.CheckpointChunk(sequence, i), part).ConfigureAwait(false);
             }
 
+            var directoryChunks = (devices.Length + ChunkBytes - 1) / ChunkBytes;
+            for (var i = 0; i < directoryChunks; i++)
+            {
+                var part = devices.Slice(i * ChunkBytes, Math.Min(ChunkBytes, devices.Length - (i * ChunkBytes)));
+                await db.StringSetAsync(_keys.DirectoryChunk(sequence, i), part).ConfigureAwait(false);
+            }
+
             var keep = Math.Max(1, sequence - _options.LogEntriesKeptBehindCheckpoint);
             var done = (long)await db.ScriptEvaluateAsync(
                 CheckpointScript,
                 [_keys.Checkpoint, _keys.Log],
-                [sequence, chunks, $"{keep}-0", _keys.CheckpointChunkPrefix]).ConfigureAwait(false);
+                [sequence, chunks, $"{keep}-0", _keys.CheckpointChunkPrefix, directoryChunks]).ConfigureAwait(false);
             if (done == 1)
             {
                 return true;
             }
 
             // Refused by the script after all (the lock expired and a newer one was written since the check): its chunks go.
-            await db.KeyDeleteAsync([.. Enumerable.Range(0, chunks).Select(i => _keys.CheckpointChunk(sequence, i))]).ConfigureAwait(false);
+            await db.KeyDeleteAsync([
+                .. Enumerable.Range(0, chunks).Select(i => _keys.CheckpointChunk(sequence, i)),
+                .. Enumerable.Range(0, directoryChunks).Select(i => _keys.DirectoryChunk(sequence, i))]).ConfigureAwait(false);
             return false;
         }
         finally

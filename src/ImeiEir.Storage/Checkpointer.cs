@@ -1,4 +1,5 @@
 using ImeiEir.Core.Index;
+using ImeiEir.Core.Registry;
 using Microsoft.Extensions.Logging;
 
 namespace ImeiEir.Storage;
@@ -12,6 +13,7 @@ namespace ImeiEir.Storage;
 public sealed partial class Checkpointer
 {
     private readonly EirIndex _index;
+    private readonly DeviceDirectory _devices;
     private readonly CheckpointStore _store;
     private readonly WriterTurn _turn;
     private readonly RedisOptions _options;
@@ -21,10 +23,11 @@ public sealed partial class Checkpointer
     private long _sinceCheckpoint;
     private DateTimeOffset _lastAttempt;
 
-    public Checkpointer(EirIndex index, RedisStore store, WriterTurn turn, RedisOptions options, TimeProvider time, ILogger<Checkpointer> log)
+    public Checkpointer(EirIndex index, DeviceDirectory devices, RedisStore store, WriterTurn turn, RedisOptions options, TimeProvider time, ILogger<Checkpointer> log)
     {
         ArgumentNullException.ThrowIfNull(store);
         _index = index;
+        _devices = devices;
         _store = store.Checkpoints;
         _turn = turn;
         _options = options;
@@ -55,21 +58,24 @@ public sealed partial class Checkpointer
     public async Task<bool> WriteCheckpointAsync() => await WriteAsync(await CompactAsync().ConfigureAwait(false)).ConfigureAwait(false);
 
     /// <summary>
-    /// The first half: the compacted view, and the mutations counted until it (the ones the checkpoint covers). Needs
-    /// the writer's turn (during a sync burst the index holds staged views); the index is written to again once it is given back.
+    /// The first half: the compacted view, the device directory at its sequence, and the mutations counted until it
+    /// (the ones the checkpoint covers). Needs the writer's turn (during a sync burst the index holds staged views);
+    /// the index and the directory are written to again once it is given back.
     /// </summary>
     internal async Task<Candidate> CompactAsync()
     {
         using (await _turn.TakeAsync().ConfigureAwait(false))
         {
-            return new Candidate(_index.Compact(), MutationsSinceCheckpoint);
+            var devices = new MemoryStream();
+            _devices.WriteTo(devices);
+            return new Candidate(_index.Compact(), MutationsSinceCheckpoint, devices.GetBuffer().AsMemory(0, (int)devices.Length));
         }
     }
 
     /// <summary>The second half: writes the candidate; only the mutations it covers leave the count.</summary>
     internal async Task<bool> WriteAsync(Candidate candidate)
     {
-        var written = await _store.WriteCheckpointAsync(candidate.View.Snapshot, candidate.View.Sequence, _nodeName).ConfigureAwait(false);
+        var written = await _store.WriteCheckpointAsync(candidate.View.Snapshot, candidate.View.Sequence, _nodeName, candidate.Devices).ConfigureAwait(false);
         if (written)
         {
             Interlocked.Add(ref _sinceCheckpoint, -candidate.Covered);
@@ -79,8 +85,8 @@ public sealed partial class Checkpointer
         return written;
     }
 
-    /// <summary>A checkpoint about to be written: its view, and the mutations counted up to it.</summary>
-    internal readonly record struct Candidate(EirView View, long Covered);
+    /// <summary>A checkpoint about to be written: its view, the mutations counted up to it, the device directory then.</summary>
+    internal readonly record struct Candidate(EirView View, long Covered, ReadOnlyMemory<byte> Devices);
 
     private static partial class Log
     {

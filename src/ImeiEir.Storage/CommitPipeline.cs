@@ -19,6 +19,7 @@ namespace ImeiEir.Storage;
 public sealed partial class CommitPipeline : IRegistryWriter
 {
     private readonly EirIndex _index;
+    private readonly DeviceDirectory _devices;
     private readonly RedisStore _store;
     private readonly WriterTurn _turn;
     private readonly LogFollower _follower;
@@ -29,14 +30,12 @@ public sealed partial class CommitPipeline : IRegistryWriter
     private readonly RedisOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
-    private readonly OwnCommits _ownCommits = new();
     private readonly Channel<PendingBatch> _pending = Channel.CreateUnbounded<PendingBatch>(new UnboundedChannelOptions { SingleReader = true });
-    private long _prefetchHits;
-    private long _prefetchMisses;
 
-    public CommitPipeline(EirIndex index, RedisStore store, WriterTurn turn, LogFollower follower, SyncRefusal refusal, Checkpointer checkpointer, ClusterGraceMarks marks, PolicyOptions policy, RedisOptions options, TimeProvider time, ILogger<CommitPipeline> log)
+    public CommitPipeline(EirIndex index, DeviceDirectory devices, RedisStore store, WriterTurn turn, LogFollower follower, SyncRefusal refusal, Checkpointer checkpointer, ClusterGraceMarks marks, PolicyOptions policy, RedisOptions options, TimeProvider time, ILogger<CommitPipeline> log)
     {
         _index = index;
+        _devices = devices;
         _store = store;
         _turn = turn;
         _follower = follower;
@@ -49,8 +48,9 @@ public sealed partial class CommitPipeline : IRegistryWriter
         _log = log;
     }
 
-    // A write waiting for the pipeline: how to plan it on a view, and what was read for it on arrival.
-    private sealed record PendingBatch(string BatchId, string ContentHash, ChangeOrigin Origin, Func<EirView, Task<BatchPlan>> Plan, Task<PrefetchedDevices?>? Prefetched, CancellationToken Ct)
+    // A write waiting for the pipeline: how to plan it on a view and a device directory, and whether its batch id was
+    // known on arrival (null: not read, or the read failed).
+    private sealed record PendingBatch(string BatchId, string ContentHash, ChangeOrigin Origin, Func<EirView, IDeviceDirectory, Task<BatchPlan>> Plan, Task<EarlyRead?>? Early, CancellationToken Ct)
     {
         public TaskCompletionSource<BatchOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -59,26 +59,16 @@ public sealed partial class CommitPipeline : IRegistryWriter
 
     private sealed record InFlight(PendingBatch Batch, BatchPlan Plan, EirView Staged, Task<CommitResult> Commit);
 
-    /// <summary>Batches planned on records read ahead of their turn, and those that had to read them again (diagnostics).</summary>
-    public (long Hits, long Misses) PrefetchStats => (Interlocked.Read(ref _prefetchHits), Interlocked.Read(ref _prefetchMisses));
+    // Whether the batch id was known when the batch arrived.
+    private sealed record EarlyRead((long Sequence, string Hash)? Known);
 
     /// <inheritdoc/>
     /// <remarks>
-    /// Whether the batch id is known and the device records the batch needs are read at once, without waiting for the
-    /// writer's turn (a read sent after the commit before would wait behind it in Redis); they are used if they can be
-    /// brought to the sequence the batch is planned on, otherwise read again then.
+    /// Whether the batch id is known is read at once, without waiting for the writer's turn (a read sent after the
+    /// commit before would wait behind it in Redis). The batch is planned on the node's device directory: no other read.
     /// </remarks>
     public Task<BatchOutcome> ApplyBatchAsync(string batchId, string contentHash, IReadOnlyList<RegistryDelta> deltas, ChangeOrigin origin, CancellationToken ct)
-    {
-        var prefetched = PrefetchAsync(batchId, deltas);
-        return EnqueueAsync(
-            batchId,
-            contentHash,
-            origin,
-            async view => _planner.Plan(deltas, view, await DevicesForAsync(deltas, view, prefetched).ConfigureAwait(false)),
-            prefetched,
-            ct);
-    }
+        => EnqueueAsync(batchId, contentHash, origin, (view, devices) => _planner.PlanInSlicesAsync(deltas, view, devices, WriteFlowControl.PlanSliceDeltas), ReadEarlyAsync(batchId), ct);
 
     /// <inheritdoc/>
     public Task<BatchOutcome> SwitchNumberAsync(SwitchNumberDelta delta, ChangeOrigin origin, CancellationToken ct)
@@ -86,15 +76,15 @@ public sealed partial class CommitPipeline : IRegistryWriter
             "switch-" + Guid.NewGuid().ToString("N"),
             "switch",
             origin,
-            view => Task.FromResult(_planner.PlanSwitch(delta, view, _marks, _time.GetUtcNow().UtcTicks)),
-            prefetched: null,
+            (view, _) => Task.FromResult(_planner.PlanSwitch(delta, view, _marks, _time.GetUtcNow().UtcTicks)),
+            early: null,
             ct);
 
     /// <summary>Amnesty bindings (already resolved, see <see cref="AmnestyBindings"/>) as one batch.</summary>
     public Task<BatchOutcome> ApplyAmnestyAsync(IReadOnlyList<Mutation> bindings, CancellationToken ct)
-        => EnqueueAsync("auto-" + Guid.NewGuid().ToString("N"), "auto", ChangeOrigin.AmnestyBindings(bindings.Count), _ => Task.FromResult(AmnestyBindings.Plan(bindings)), prefetched: null, ct);
+        => EnqueueAsync("auto-" + Guid.NewGuid().ToString("N"), "auto", ChangeOrigin.AmnestyBindings(bindings.Count), (_, _) => Task.FromResult(AmnestyBindings.Plan(bindings)), early: null, ct);
 
-    private Task<BatchOutcome> EnqueueAsync(string batchId, string contentHash, ChangeOrigin origin, Func<EirView, Task<BatchPlan>> plan, Task<PrefetchedDevices?>? prefetched, CancellationToken ct)
+    private Task<BatchOutcome> EnqueueAsync(string batchId, string contentHash, ChangeOrigin origin, Func<EirView, IDeviceDirectory, Task<BatchPlan>> plan, Task<EarlyRead?>? early, CancellationToken ct)
     {
         if (!_index.IsLoaded)
         {
@@ -106,7 +96,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
             return Task.FromResult(BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + reason));
         }
 
-        var batch = new PendingBatch(batchId, contentHash, origin, plan, prefetched, ct);
+        var batch = new PendingBatch(batchId, contentHash, origin, plan, early, ct);
         if (!_pending.Writer.TryWrite(batch))
         {
             return Task.FromResult(BatchOutcome.Fail(BatchStatus.Unavailable, "the node is shutting down"));
@@ -115,8 +105,8 @@ public sealed partial class CommitPipeline : IRegistryWriter
         return batch.Done.Task;
     }
 
-    // Null when the node cannot write now or the read failed (planning reads the records then).
-    private async Task<PrefetchedDevices?> PrefetchAsync(string batchId, IReadOnlyList<RegistryDelta> deltas)
+    // Null when the node cannot write now or the read failed (the id is read in the batch's turn then).
+    private async Task<EarlyRead?> ReadEarlyAsync(string batchId)
     {
         if (!_index.IsLoaded || _refusal.Reason is not null)
         {
@@ -125,32 +115,12 @@ public sealed partial class CommitPipeline : IRegistryWriter
 
         try
         {
-            return await Bounded(_store.Devices.PrefetchDevicesAsync(batchId, BatchReads.Of(deltas, _index.Current))).ConfigureAwait(false);
+            return new EarlyRead(await Bounded(_store.Log.GetBatchAsync(batchId)).ConfigureAwait(false));
         }
         catch (Exception ex) when (IsStorageFailure(ex))
         {
             return null;
         }
-    }
-
-    // The device directory to plan on at the view's sequence: the early read brought forward, or a new read. The
-    // caller holds the writer's turn.
-    private async Task<IDeviceDirectory> DevicesForAsync(IReadOnlyList<RegistryDelta> deltas, EirView view, Task<PrefetchedDevices?> prefetched)
-    {
-        var reads = BatchReads.Of(deltas, view);
-        if (reads.IsEmpty)
-        {
-            return new InMemoryDeviceDirectory();
-        }
-
-        if (await prefetched.ConfigureAwait(false) is { } early && _ownCommits.TryBringForward(early, view.Sequence, out var directory))
-        {
-            Interlocked.Increment(ref _prefetchHits);
-            return directory;
-        }
-
-        Interlocked.Increment(ref _prefetchMisses);
-        return (await Bounded(_store.Devices.PrefetchDevicesAsync("", reads)).ConfigureAwait(false)).Directory;
     }
 
     /// <summary>Takes the submitted writes in bursts, each under the writer's turn, until <paramref name="stop"/>; then answers the rest "shutting down".</summary>
@@ -264,6 +234,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
                 if (result.Status == CommitStatus.Committed)
                 {
                     _index.Publish(head.Staged);
+                    _devices.Apply(head.Plan);
                     _checkpointer.Count(head.Plan.Mutations.Count);
                     foreach (var (imei, sub) in head.Plan.GraceMarksConsumed)
                     {
@@ -370,11 +341,11 @@ public sealed partial class CommitPipeline : IRegistryWriter
             return BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + reason);
         }
 
-        // Whether the batch id is known was read on arrival, beside its device records (a read sent now would wait
-        // behind the commit in flight). A retry of a batch still in flight is not known yet then: its commit answers
-        // "duplicate", or, if it no longer plans as valid, the id is read again below.
-        var early = batch.Prefetched is null ? null : await batch.Prefetched.ConfigureAwait(false);
-        var known = early is not null ? early.KnownBatch : await Bounded(_store.Log.GetBatchAsync(batch.BatchId)).ConfigureAwait(false);
+        // Whether the batch id is known was read on arrival (a read sent now would wait behind the commit in flight).
+        // A retry of a batch still in flight is not known yet then: its commit answers "duplicate", or, if it no
+        // longer plans as valid, the id is read again below.
+        var early = batch.Early is null ? null : await batch.Early.ConfigureAwait(false);
+        var known = early is not null ? early.Known : await Bounded(_store.Log.GetBatchAsync(batch.BatchId)).ConfigureAwait(false);
         if (known is { } k)
         {
             // The original may be one of the commits in flight: answer once they are in.
@@ -383,8 +354,10 @@ public sealed partial class CommitPipeline : IRegistryWriter
                 : await DuplicateAsync(batch.BatchId, batch.ContentHash, k.Sequence, k.Hash).ConfigureAwait(false);
         }
 
+        // The newest view (staged while commits are in flight) and the device directory as those commits leave it.
         var basis = _index.Head;
-        var plan = await batch.Plan(basis).ConfigureAwait(false);
+        IDeviceDirectory devices = inFlight.Count == 0 ? _devices : new StagedDeviceDirectory(_devices, [.. inFlight.Select(f => f.Plan)]);
+        var plan = await batch.Plan(basis, devices).ConfigureAwait(false);
         if (!plan.IsValid)
         {
             if (early is not null && await Bounded(_store.Log.GetBatchAsync(batch.BatchId)).ConfigureAwait(false) is { } again)
@@ -399,7 +372,6 @@ public sealed partial class CommitPipeline : IRegistryWriter
 
         var at = _time.GetUtcNow();
         var staged = _index.Stage(basis.Sequence + 1, CollectionsMarshal.AsSpan(plan.Mutations), at);
-        _ownCommits.Remember(staged.Sequence, plan);
         var predecessor = inFlight.Count > 0 ? inFlight.Last() : null;
         var commit = Bounded(_store.Commits.CommitAsync(
             basis.Sequence,
@@ -447,12 +419,11 @@ public sealed partial class CommitPipeline : IRegistryWriter
         return new BatchOutcome(BatchStatus.Duplicate, sequence, [], "", []);
     }
 
-    // Discards every staged view and forgets their device changes; the batches in flight (whose commits Redis
+    // Discards every staged view (their device changes were never applied to the directory); the batches in flight (whose commits Redis
     // refuses behind the failed one) go back to the front of the line, in order, unless retry is null.
     private async Task TakeBackAsync(Queue<InFlight> inFlight, LinkedList<PendingBatch>? retry)
     {
         _index.DiscardStaged();
-        _ownCommits.ForgetAfter(_index.Current.Sequence);
         if (retry is null)
         {
             return;

@@ -4,22 +4,23 @@ using ImeiEir.Core.Registry;
 namespace ImeiEir.Storage;
 
 /// <summary>
-/// <see cref="IDeviceStatusReader"/> over the node's index (registered, stolen, bound numbers: one view) and Redis' owner
-/// record (the device id). A Redis failure becomes <see cref="RegistryUnavailableException"/>, its message naming no key.
+/// <see cref="IDeviceStatusReader"/> over the node's index (registered, stolen, bound numbers: one view) and its device
+/// directory (the device id). No Redis read. A registered IMEI the directory does not know (a node hydrated from a
+/// checkpoint of an earlier version, README.md "Upgrading") is <see cref="RegistryUnavailableException"/>, its message
+/// naming no identifier.
 /// </summary>
 public sealed class DeviceStatusReader : IDeviceStatusReader
 {
     private readonly EirIndex _index;
-    private readonly DeviceRecords _devices;
+    private readonly DeviceDirectory _devices;
 
-    public DeviceStatusReader(EirIndex index, RedisStore store)
+    public DeviceStatusReader(EirIndex index, DeviceDirectory devices)
     {
-        ArgumentNullException.ThrowIfNull(store);
         _index = index;
-        _devices = store.Devices;
+        _devices = devices;
     }
 
-    public async Task<DeviceStatus> GetAsync(long imei, CancellationToken ct)
+    public Task<DeviceStatus> GetAsync(long imei, CancellationToken ct)
     {
         var view = _index.Current;
         var numbers = new SortedSet<long>();
@@ -33,18 +34,11 @@ public sealed class DeviceStatusReader : IDeviceStatusReader
 
         var registered = view.IsRegistered(imei);
         var deviceId = "";
-        if (registered)
+        if (registered && !_devices.TryGetDeviceOf(imei, out deviceId))
         {
-            try
-            {
-                deviceId = await _devices.GetDeviceOfAsync(imei).WaitAsync(ct).ConfigureAwait(false) ?? "";
-            }
-            catch (Exception ex) when (CommitPipeline.IsStorageFailure(ex))
-            {
-                throw new RegistryUnavailableException("the device registry (Redis) is unavailable; retry", new StoreUnavailableException(StorageErrors.ForLog(ex)));
-            }
+            throw new RegistryUnavailableException("the device directory does not know this registered IMEI yet; retry later");
         }
 
-        return new DeviceStatus(registered, view.IsStolen(imei), [.. numbers], deviceId);
+        return Task.FromResult(new DeviceStatus(registered, view.IsStolen(imei), [.. numbers], deviceId));
     }
 }

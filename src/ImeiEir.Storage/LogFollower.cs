@@ -1,4 +1,5 @@
 using ImeiEir.Core.Index;
+using ImeiEir.Core.Registry;
 using Microsoft.Extensions.Logging;
 
 namespace ImeiEir.Storage;
@@ -18,6 +19,7 @@ public sealed partial class LogFollower
     private const int EntriesPerFollowRead = 100;
 
     private readonly EirIndex _index;
+    private readonly DeviceDirectory _devices;
     private readonly RedisStore _store;
     private readonly WriterTurn _turn;
     private readonly SyncRefusal _refusal;
@@ -30,9 +32,10 @@ public sealed partial class LogFollower
     private string? _epoch;
     private long _storeSequence;
 
-    public LogFollower(EirIndex index, RedisStore store, WriterTurn turn, SyncRefusal refusal, Checkpointer checkpointer, ClusterGraceMarks marks, RedisOptions options, TimeProvider time, ILogger<LogFollower> log)
+    public LogFollower(EirIndex index, DeviceDirectory devices, RedisStore store, WriterTurn turn, SyncRefusal refusal, Checkpointer checkpointer, ClusterGraceMarks marks, RedisOptions options, TimeProvider time, ILogger<LogFollower> log)
     {
         _index = index;
+        _devices = devices;
         _store = store;
         _turn = turn;
         _refusal = refusal;
@@ -59,10 +62,12 @@ public sealed partial class LogFollower
         if (checkpoint is { } c)
         {
             _index.Replace(c.Snapshot, c.Sequence, null, markLoaded: false);
+            LoadDevices(c.Devices);
         }
         else
         {
             _index.Replace(EirSnapshot.Empty, 0, null, markLoaded: false);
+            _devices.Clear();
         }
 
         using (await _turn.TakeAsync(ct).ConfigureAwait(false))
@@ -71,6 +76,9 @@ public sealed partial class LogFollower
         }
 
         await _marks.HydrateAsync(_store.GraceMarks, ct).ConfigureAwait(false);
+        // The checkpoint's chunks and the log entries read are garbage now, hundreds of MB at national scale: one
+        // compacting collection gives them back before the node serves (no check waits for it).
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         _index.MarkLoaded();
         var view = _index.Current;
         Log.Hydrated(_log, view.Sequence, view.Counts.RegisteredImeis, view.Counts.Bindings, view.Counts.Subscribers, _time.GetElapsedTime(started).TotalMilliseconds);
@@ -124,6 +132,7 @@ public sealed partial class LogFollower
                 }
 
                 _index.Replace(c.Snapshot, c.Sequence, null, markLoaded: false);
+                LoadDevices(c.Devices);
                 Log.ReloadedCheckpoint(_log, c.Sequence);
                 continue;
             }
@@ -131,11 +140,26 @@ public sealed partial class LogFollower
             foreach (var e in entries)
             {
                 _index.Apply(e.Sequence, e.Mutations, new DateTimeOffset(e.AppliedAtTicks, TimeSpan.Zero));
+                _devices.Apply(e.Devices.Removed, e.Devices.Added);
                 _checkpointer.Count(e.Mutations.Length);
             }
 
             Interlocked.Exchange(ref _storeSequence, Math.Max(Interlocked.Read(ref _storeSequence), entries[^1].Sequence));
         }
+    }
+
+    // A checkpoint written before the directory left Redis has none: the node starts with an empty one (README.md,
+    // "Upgrading": such a checkpoint must be replaced before devices are changed again).
+    private void LoadDevices(DeviceDirectory? devices)
+    {
+        if (devices is null)
+        {
+            _devices.Clear();
+            Log.CheckpointWithoutDevices(_log);
+            return;
+        }
+
+        _devices.ReplaceWith(devices);
     }
 
     private void CheckHistory(StoreHead head, long local)
@@ -160,6 +184,9 @@ public sealed partial class LogFollower
     {
         [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Index loaded from Redis at sequence {Sequence}: {Registered} registered IMEIs, {Bindings} bindings, {Subscribers} subscribers in {Milliseconds:F0} ms")]
         public static partial void Hydrated(ILogger logger, long sequence, long registered, long bindings, long subscribers, double milliseconds);
+
+        [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "The checkpoint holds no device directory (written by an earlier version): devices are known from the log after it only")]
+        public static partial void CheckpointWithoutDevices(ILogger logger);
 
         [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "Fell behind the trimmed log; reloaded checkpoint {Sequence}")]
         public static partial void ReloadedCheckpoint(ILogger logger, long sequence);

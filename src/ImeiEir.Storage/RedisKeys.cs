@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.IO.Hashing;
-using System.Text;
 using ImeiEir.Core.Policy;
 using StackExchange.Redis;
 
@@ -12,17 +10,6 @@ namespace ImeiEir.Storage;
 /// </summary>
 public sealed class RedisKeys
 {
-    /// <summary>
-    /// Device hashes, by XxHash3 of the device id: up to ~60 M devices keep every bucket within
-    /// <c>hash-max-listpack-entries 1024</c> (deploy/redis/redis.conf).
-    /// </summary>
-    public const int DeviceBuckets = 65_536;
-
-    /// <summary>Low bits of an IMEI that are the field of its owner hash: 1 024 IMEIs a hash (a listpack).</summary>
-    public const int OwnerFieldBits = 10;
-
-    private readonly RedisKey?[] _deviceKeys = new RedisKey?[DeviceBuckets];
-
     public RedisKeys(string prefix)
     {
         Prefix = prefix;
@@ -81,41 +68,9 @@ public sealed class RedisKeys
     public RedisKey CheckpointChunk(long sequence, int index)
         => CheckpointChunkPrefix + sequence.ToString(CultureInfo.InvariantCulture) + ":" + index.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary><c>dev:&lt;bucket&gt;</c>, field the device id: its IMEIs.</summary>
-    public RedisKey Device(string deviceId) => DeviceBucket(DeviceBucketOf(deviceId));
-
-    /// <summary>The device hash of a bucket (the 65 536 keys are made once each).</summary>
-    public RedisKey DeviceBucket(int bucket)
-    {
-        if (_deviceKeys[bucket] is { } key)
-        {
-            return key;
-        }
-
-        key = K("dev:" + bucket.ToString(CultureInfo.InvariantCulture));
-        _deviceKeys[bucket] = key;
-        return key;
-    }
-
-    /// <summary>The bucket of a device id: XxHash3 of its UTF-8 bytes modulo <see cref="DeviceBuckets"/>.</summary>
-    public static int DeviceBucketOf(string deviceId)
-    {
-        var max = Encoding.UTF8.GetMaxByteCount(deviceId.Length);
-        var buffer = max <= 1024 ? stackalloc byte[1024] : new byte[max];
-        var n = Encoding.UTF8.GetBytes(deviceId, buffer);
-        return (int)(XxHash3.HashToUInt64(buffer[..n]) % DeviceBuckets);
-    }
-
-    /// <summary><c>own:&lt;imei &gt;&gt; 10&gt;</c>, field <see cref="OwnerField"/>: the device id an IMEI is registered under.</summary>
-    public RedisKey Owner(long imei) => OwnerBucket(OwnerBucketOf(imei));
-
-    /// <summary>The owner hash of a bucket (<see cref="OwnerBucketOf"/>).</summary>
-    public RedisKey OwnerBucket(long bucket) => K("own:" + bucket.ToString(CultureInfo.InvariantCulture));
-
-    public static long OwnerBucketOf(long imei) => imei >>> OwnerFieldBits;
-
-    /// <summary>The field of an IMEI in its owner hash: its low <see cref="OwnerFieldBits"/> bits.</summary>
-    public static RedisValue OwnerField(long imei) => imei & ((1 << OwnerFieldBits) - 1);
+    /// <summary><c>ckpt:&lt;seq&gt;:d&lt;i&gt;</c>: chunk <paramref name="index"/> of the device directory of the checkpoint at <paramref name="sequence"/>.</summary>
+    public RedisKey DirectoryChunk(long sequence, int index)
+        => CheckpointChunkPrefix + sequence.ToString(CultureInfo.InvariantCulture) + ":d" + index.ToString(CultureInfo.InvariantCulture);
 
     /// <summary><c>grace:&lt;subscriber key&gt;</c>: IMEI → first-check UTC ticks.</summary>
     public RedisKey Grace(SubscriberKey subscriber) => Grace(subscriber.Value);

@@ -4,7 +4,11 @@ using StackExchange.Redis;
 namespace ImeiEir.Storage;
 
 /// <summary>One committed batch as the log holds it.</summary>
-public sealed record LogEntry(long Sequence, string BatchId, long AppliedAtTicks, Core.Index.Mutation[] Mutations);
+public sealed record LogEntry(long Sequence, string BatchId, long AppliedAtTicks, Core.Index.Mutation[] Mutations)
+{
+    /// <summary>The devices the batch removed and registered (the device directory's changes).</summary>
+    public DeviceChanges Devices { get; init; } = DeviceChanges.None;
+}
 
 /// <summary>The store's identity and position.</summary>
 public readonly record struct StoreHead(string? Epoch, long Sequence);
@@ -82,6 +86,7 @@ public sealed class RedisLog
             string batchId = "";
             long ticks = 0;
             byte[] m = [];
+            byte[] d = [];
             foreach (var nv in e.Values)
             {
                 switch (nv.Name.ToString())
@@ -89,11 +94,12 @@ public sealed class RedisLog
                     case "b": batchId = nv.Value.ToString(); break;
                     case "t": ticks = (long)nv.Value; break;
                     case "m": m = (byte[])nv.Value!; break;
+                    case "d": d = (byte[])nv.Value!; break;
                     default: break;
                 }
             }
 
-            result.Add(new LogEntry(seq, batchId, ticks, MutationCodec.Decode(m)));
+            result.Add(new LogEntry(seq, batchId, ticks, MutationCodec.Decode(m)) { Devices = DeviceChangeCodec.Decode(d) });
         }
 
         return result;

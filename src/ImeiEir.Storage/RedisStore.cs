@@ -6,7 +6,7 @@ namespace ImeiEir.Storage;
 
 /// <summary>
 /// A node's Redis, by what it holds (docs/redis-schema.md): the history (<see cref="Log"/>), the commit script
-/// (<see cref="Commits"/>), the audit trail, checkpoints, device records and grace marks, all over one connection
+/// (<see cref="Commits"/>), the audit trail, checkpoints and grace marks, all over one connection
 /// (<see cref="Connection"/>) and one key schema (<see cref="Keys"/>). Only Redis calls: no policy, no state.
 /// </summary>
 public sealed class RedisStore : IAsyncDisposable
@@ -35,7 +35,6 @@ public sealed class RedisStore : IAsyncDisposable
         Audit = new AuditTrail(() => connection.Database, Keys.Audit);
         Commits = new BatchCommitter(connection, Keys, options, Audit, audit ?? new AuditOptions());
         Checkpoints = new CheckpointStore(connection, Keys, options);
-        Devices = new DeviceRecords(connection, Keys);
         GraceMarks = new GraceMarkStore(connection, Keys);
     }
 
@@ -51,8 +50,6 @@ public sealed class RedisStore : IAsyncDisposable
     public AuditTrail Audit { get; }
 
     public CheckpointStore Checkpoints { get; }
-
-    public DeviceRecords Devices { get; }
 
     public GraceMarkStore GraceMarks { get; }
 

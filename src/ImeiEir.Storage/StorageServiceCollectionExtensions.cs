@@ -18,6 +18,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisConnectionProvider>();
         services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<RedisOptions>(), sp.GetRequiredService<RedisConnectionProvider>(), sp.GetService<AuditOptions>()));
         services.AddSingleton(sp => sp.GetRequiredService<RedisStore>().Audit);
+        services.AddSingleton<DeviceDirectory>();
         services.AddSingleton<ClusterGraceMarks>();
         services.AddSingleton<WriterTurn>();
         services.AddSingleton<SyncRefusal>();

@@ -54,15 +54,13 @@ public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLif
         Assert.Equal("1:hash-1", (await Db.StringGetAsync(_cluster.Key("batch:b-1"))).ToString());
         var ttl = await Db.KeyTimeToLiveAsync(_cluster.Key("batch:b-1"));
         Assert.InRange(ttl.GetValueOrDefault(), TimeSpan.FromDays(7) - TimeSpan.FromHours(1), TimeSpan.FromDays(7));
-        // The records kept beside the index: the device, the owner of each of its IMEIs, the stolen case.
-        var device = await Db.HashGetAsync(_cluster.Key(Schema.DeviceKey("dev-1")), "dev-1");
-        Assert.Equal([Schema.Imei(ImeiA), Schema.Imei(ImeiB)], Schema.UnpackImeis((byte[])device!));
-        foreach (var imei in new[] { ImeiA, ImeiB })
-        {
-            var (key, field) = Schema.Owner(Schema.Imei(imei));
-            Assert.Equal("dev-1", (await Db.HashGetAsync(_cluster.Key(key), field)).ToString());
-        }
-
+        // The device (its id and IMEIs, which give the owner of each) is in the log entry: every node derives its
+        // device directory from it. The stolen case is kept beside the index.
+        var devices = Schema.DeviceChanges((byte[])entry["d"]!);
+        Assert.Empty(devices.Removed);
+        var device = Assert.Single(devices.Added);
+        Assert.Equal("dev-1", device.Id);
+        Assert.Equal([Schema.Imei(ImeiA), Schema.Imei(ImeiB)], device.Imeis);
         Assert.Equal("case-7", (await Db.HashGetAsync(_cluster.Key("stolen"), Schema.Imei(ImeiC))).ToString());
         // The audit entry (docs/audit.md): sequence, batch id and the origin, in the same commit.
         var audit = Assert.Single(await Db.StreamRangeAsync(_cluster.Key("audit")));
@@ -71,10 +69,9 @@ public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLif
         Assert.Equal("storage-tests", audit["c"].ToString());
         Assert.Equal("127.0.0.1:1", audit["a"].ToString());
         Assert.Equal("1", audit["o"].ToString());
-        // Bindings and subscribers live in the log only (and later in checkpoints): no key of their own.
-        var ownerKeys = new[] { ImeiA, ImeiB }.Select(i => _cluster.Prefix + ":" + Schema.Owner(Schema.Imei(i)).Key);
+        // Bindings, subscribers and devices live in the log only (and later in checkpoints): no key of their own.
         Assert.Equal(
-            new[] { "epoch", "seq", "log", "batch:b-1", Schema.DeviceKey("dev-1"), "stolen", "audit" }.Select(k => _cluster.Prefix + ":" + k).Concat(ownerKeys).Order(StringComparer.Ordinal),
+            new[] { "epoch", "seq", "log", "batch:b-1", "stolen", "audit" }.Select(k => _cluster.Prefix + ":" + k).Order(StringComparer.Ordinal),
             (await _cluster.DumpAsync()).Keys);
     }
 
@@ -126,19 +123,23 @@ public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLif
         var result = await writer.Store.Commits.CommitAsync(1, writer.Epoch, "removals", "hash-r", StoreWriter.TestOrigin, plan, Ticks);
 
         Assert.Equal(CommitStatus.Committed, result.Status);
-        Assert.False(await Db.HashExistsAsync(_cluster.Key(Schema.DeviceKey("dev-1")), "dev-1"));
+        // The removal is in the log entry; a node that follows the log drops the device and its IMEIs' owner.
+        var entry = (await Db.StreamRangeAsync(_cluster.Key("log"))).Last();
+        Assert.Equal(["dev-1"], Schema.DeviceChanges((byte[])entry["d"]!).Removed);
+        var follower = await _cluster.OpenWriterAsync();
+        await follower.CatchUpAsync();
+        Assert.False(follower.Devices.TryGetDevice("dev-1", out _));
         foreach (var imei in new[] { ImeiA, ImeiB })
         {
-            var (key, field) = Schema.Owner(Schema.Imei(imei));
-            Assert.False(await Db.HashExistsAsync(_cluster.Key(key), field));
+            Assert.False(follower.Devices.TryGetDeviceOf(Schema.Imei(imei), out _));
         }
 
         Assert.False(await Db.HashExistsAsync(_cluster.Key("stolen"), Schema.Imei(ImeiA)));
         Assert.False(await Db.HashExistsAsync(_cluster.Key(Schema.GraceKey(996700999999)), 86753090000001));
         // What the batch did not name stays.
-        Assert.True(await Db.HashExistsAsync(_cluster.Key(Schema.DeviceKey("dev-2")), "dev-2"));
-        var (ownerC, fieldC) = Schema.Owner(Schema.Imei(ImeiC));
-        Assert.Equal("dev-2", (await Db.HashGetAsync(_cluster.Key(ownerC), fieldC)).ToString());
+        Assert.True(follower.Devices.TryGetDevice("dev-2", out _));
+        Assert.True(follower.Devices.TryGetDeviceOf(Schema.Imei(ImeiC), out var ownerC));
+        Assert.Equal("dev-2", ownerC);
     }
 
     [Fact]
@@ -150,14 +151,14 @@ public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLif
         var result = await writer.CommitAsync("again", D.Unregister("dev-1"), D.Register("dev-1", ImeiA, ImeiC));
 
         Assert.Equal(CommitStatus.Committed, result.Status);
-        var device = await Db.HashGetAsync(_cluster.Key(Schema.DeviceKey("dev-1")), "dev-1");
-        Assert.Equal([Schema.Imei(ImeiA), Schema.Imei(ImeiC)], Schema.UnpackImeis((byte[])device!));
+        var follower = await _cluster.OpenWriterAsync();
+        await follower.CatchUpAsync();
+        Assert.True(follower.Devices.TryGetDevice("dev-1", out var device));
+        Assert.Equal([Schema.Imei(ImeiA), Schema.Imei(ImeiC)], device);
         var owners = new List<string?>();
         foreach (var imei in new[] { ImeiA, ImeiB, ImeiC })
         {
-            var (key, field) = Schema.Owner(Schema.Imei(imei));
-            var owner = await Db.HashGetAsync(_cluster.Key(key), field);
-            owners.Add(owner.IsNull ? null : owner.ToString());
+            owners.Add(follower.Devices.TryGetDeviceOf(Schema.Imei(imei), out var owner) ? owner : null);
         }
 
         Assert.Equal(["dev-1", null, "dev-1"], owners);
@@ -166,20 +167,20 @@ public sealed class BatchCommitterTests : IClassFixture<RedisFixture>, IAsyncLif
     [Fact]
     public async Task CommitAsync_MoreThanThousandFieldsOfOneHash_EveryFieldWrittenThenDeleted()
     {
-        // 1 024 IMEIs of one owner hash (one block of 1 024): the script gets them in groups of at most 1 000 fields.
-        const long first = 35_693_803_564_032; // a multiple of 1 024
+        // 1 024 stolen reports (one hash): the script gets them in groups of at most 1 000 fields.
+        const long first = 35_693_803_564_032;
         var imeis = Enumerable.Range(0, 1024).Select(i => (first + i).ToString("D14", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        var ownerKey = _cluster.Key(Schema.Owner(first).Key);
+        var stolenKey = _cluster.Key("stolen");
         var writer = await _cluster.OpenWriterAsync();
 
-        var registered = await writer.CommitAsync("register", [.. imeis.Select((imei, i) => D.Register($"dev-{i}", imei))]);
-        var ownersAfterRegister = await Db.HashGetAllAsync(ownerKey);
-        var unregistered = await writer.CommitAsync("unregister", [.. imeis.Select((_, i) => D.Unregister($"dev-{i}"))]);
+        var reported = await writer.CommitAsync("report", [.. imeis.Select((imei, i) => D.Stolen(imei, $"case-{i}"))]);
+        var casesAfterReport = await Db.HashGetAllAsync(stolenKey);
+        var cleared = await writer.CommitAsync("clear", [.. imeis.Select(imei => D.ClearStolen(imei))]);
 
-        Assert.Equal(CommitStatus.Committed, registered.Status);
-        Assert.Equal(Enumerable.Range(0, 1024).Select(i => ((long)i, $"dev-{i}")), ownersAfterRegister.Select(e => ((long)e.Name, e.Value.ToString())).Order());
-        Assert.Equal(CommitStatus.Committed, unregistered.Status);
-        Assert.False(await Db.KeyExistsAsync(ownerKey));
+        Assert.Equal(CommitStatus.Committed, reported.Status);
+        Assert.Equal(Enumerable.Range(0, 1024).Select(i => (first + i, $"case-{i}")), casesAfterReport.Select(e => ((long)e.Name, e.Value.ToString())).Order());
+        Assert.Equal(CommitStatus.Committed, cleared.Status);
+        Assert.False(await Db.KeyExistsAsync(stolenKey));
     }
 
     [Theory]

@@ -64,6 +64,9 @@ public sealed class LogFollowerHydrationTests : IClassFixture<RedisFixture>, IAs
         Assert.Equal(IndexContents.Verdicts(first.Index, Checks), IndexContents.Verdicts(second.Index, Checks));
         Assert.Equal(first.Index.Current.Counts, second.Index.Current.Counts);
         Assert.Equal(IndexContents.Of(first.Index), IndexContents.Of(second.Index));
+        // The device directory too (from the checkpoint's directory, then the log's device changes).
+        Assert.Equal(Devices(first), Devices(second));
+        Assert.Equal(["dev-1: 35693803564380", "dev-2: -", "dev-3: 35209900176148", "35209900176155: -"], Devices(second));
     }
 
     [Fact]
@@ -101,5 +104,19 @@ public sealed class LogFollowerHydrationTests : IClassFixture<RedisFixture>, IAs
         Assert.Null(lagging.Refusal.Reason);
         Assert.Equal(IndexContents.Verdicts(writer.Index, Checks), IndexContents.Verdicts(lagging.Index, Checks));
         Assert.Equal(IndexContents.Of(writer.Index), IndexContents.Of(lagging.Index));
+        Assert.Equal(Devices(writer), Devices(lagging));
+    }
+
+    // The devices of the batches above and the owner of the IMEI that ends with none, as text.
+    private static string[] Devices(Node node)
+    {
+        var result = new List<string>();
+        foreach (var id in new[] { "dev-1", "dev-2", "dev-3" })
+        {
+            result.Add(node.Devices.TryGetDevice(id, out var imeis) ? $"{id}: {string.Join(",", imeis)}" : $"{id}: -");
+        }
+
+        result.Add(node.Devices.TryGetDeviceOf(35209900176155, out var owner) ? $"35209900176155: {owner}" : "35209900176155: -");
+        return [.. result];
     }
 }

@@ -4,8 +4,8 @@ using ImeiEir.Storage.Tests.Support;
 namespace ImeiEir.Storage.Tests;
 
 /// <summary>
-/// The reads a node makes: <see cref="RedisLog.ReadLogAsync"/> (following), <see cref="DeviceRecords.PrefetchDevicesAsync"/>
-/// (the device records a batch is planned on, exact for one sequence) and <see cref="RedisLog.GetBatchAsync"/>.
+/// The reads a node makes: <see cref="RedisLog.ReadLogAsync"/> (following; its device changes are the node's device
+/// directory) and <see cref="RedisLog.GetBatchAsync"/>.
 /// </summary>
 public sealed class RedisStoreReadTests : IClassFixture<RedisFixture>, IAsyncLifetime
 {
@@ -42,37 +42,37 @@ public sealed class RedisStoreReadTests : IClassFixture<RedisFixture>, IAsyncLif
     }
 
     [Fact]
-    public async Task PrefetchDevicesAsync_BatchNamingDevicesAndRegisteredImeis_TheirRecordsAtStoresSequence()
+    public async Task ReadLogAsync_DeviceChanges_AnotherWritersDirectoryHoldsTheDevicesAndOwnersOfThatSequence()
     {
+        // Devices have no record in Redis: a node knows them from the log (and the checkpoint). The device records a
+        // batch used to read ahead are the directory of another writer that caught up from the log.
         var writer = await _cluster.OpenWriterAsync();
         await writer.CommitOkAsync("b-1", D.Register("dev-1", ImeiA), D.Register("dev-2", ImeiB, ImeiC));
         await writer.CommitOkAsync("b-2", D.Bind(ImeiA, "996700111111"));
+        var other = await _cluster.OpenWriterAsync();
 
-        // dev-9 claims an IMEI of dev-2, which the batch does not name: its owner is read too (a conflict to report).
-        var read = await writer.Store.Devices.PrefetchDevicesAsync("b-1", BatchReads.Of([D.Register("dev-9", ImeiB), D.Unregister("dev-1"), D.Register("dev-new", "86753090000001")], writer.Index.Current));
+        await other.CatchUpAsync();
 
-        Assert.Equal((2L, 2L), (read.Sequence, read.ViewSequence));
-        Assert.Equal((1L, StoreWriter.HashOf("b-1")), read.KnownBatch);
-        Assert.True(read.Directory.TryGetDevice("dev-1", out var dev1));
+        Assert.Equal(2L, other.Index.Current.Sequence);
+        Assert.Equal((1L, StoreWriter.HashOf("b-1")), await other.Store.Log.GetBatchAsync("b-1"));
+        Assert.True(other.Devices.TryGetDevice("dev-1", out var dev1));
         Assert.Equal([Schema.Imei(ImeiA)], dev1);
-        Assert.True(read.Directory.TryGetDevice("dev-2", out var dev2));
+        Assert.True(other.Devices.TryGetDevice("dev-2", out var dev2));
         Assert.Equal([Schema.Imei(ImeiB), Schema.Imei(ImeiC)], dev2);
-        Assert.True(read.Directory.TryGetDeviceOf(Schema.Imei(ImeiC), out var ownerOfC));
+        Assert.True(other.Devices.TryGetDeviceOf(Schema.Imei(ImeiC), out var ownerOfC));
         Assert.Equal("dev-2", ownerOfC);
-        Assert.False(read.Directory.TryGetDevice("dev-9", out _));
-        Assert.False(read.Directory.TryGetDevice("dev-new", out _));
-        Assert.Equal(2, read.Directory.Count);
+        Assert.False(other.Devices.TryGetDevice("dev-9", out _));
+        Assert.False(other.Devices.TryGetDevice("dev-new", out _));
+        Assert.Equal(2, other.Devices.Count);
     }
 
     [Fact]
-    public async Task PrefetchDevicesAsync_UnknownBatchId_NoKnownBatch()
+    public async Task GetBatchAsync_UnknownBatchId_Null()
     {
         var writer = await _cluster.OpenWriterAsync();
         await writer.CommitOkAsync("b-1", D.Register("dev-1", ImeiA));
 
-        var read = await writer.Store.Devices.PrefetchDevicesAsync("b-2", BatchReads.Of([D.Unregister("dev-1")], writer.Index.Current));
-
-        Assert.Null(read.KnownBatch);
-        Assert.Equal(1, read.Sequence);
+        Assert.Null(await writer.Store.Log.GetBatchAsync("b-2"));
+        Assert.Equal(1, (await writer.Store.Log.GetHeadAsync()).Sequence);
     }
 }

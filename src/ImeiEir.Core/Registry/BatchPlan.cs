@@ -45,6 +45,12 @@ public sealed class BatchPlan
     /// <summary>IMEIs a switch moved, in order.</summary>
     public List<long> SwitchedImeis { get; } = [];
 
+    /// <summary>The batch's net effect on the device directory: device id → its IMEIs now (null: unregistered).</summary>
+    public Dictionary<string, long[]?> DeviceChanges { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The batch's net effect on IMEI owners: IMEI → its device now (null: none).</summary>
+    public Dictionary<long, string?> OwnerChanges { get; } = [];
+
     public bool IsValid => Errors.Count == 0;
 }
 
@@ -56,7 +62,7 @@ public interface IDeviceDirectory
     bool TryGetDeviceOf(long imei, out string deviceId);
 }
 
-/// <summary>A device directory held in dictionaries (tests, and the per-batch prefetch of the Redis store).</summary>
+/// <summary>A device directory held in dictionaries (tests; the node's is <see cref="DeviceDirectory"/>).</summary>
 public sealed class InMemoryDeviceDirectory : IDeviceDirectory
 {
     private readonly Dictionary<string, long[]> _devices = new(StringComparer.Ordinal);

@@ -29,12 +29,41 @@ public sealed class BatchPlanner
     public BatchPlan PlanSwitch(SwitchNumberDelta delta, EirView view, IGraceMarks marks, long nowTicks)
         => PlanCore([delta], view, new InMemoryDeviceDirectory(), marks, nowTicks);
 
+    /// <summary>
+    /// <see cref="Plan"/> in slices of <paramref name="sliceDeltas"/> deltas, giving the thread back between slices
+    /// (<see cref="Task.Yield"/>: work queued meanwhile, such as checks, runs first). The same plan; the view and the
+    /// directory must not change until it is done (the caller holds the writer's turn).
+    /// </summary>
+    public async Task<BatchPlan> PlanInSlicesAsync(IReadOnlyList<RegistryDelta> deltas, EirView view, IDeviceDirectory devices, int sliceDeltas)
+    {
+        ArgumentNullException.ThrowIfNull(deltas);
+        ArgumentOutOfRangeException.ThrowIfLessThan(sliceDeltas, 1);
+        var plan = new BatchPlan(deltas.Count + 16);
+        var state = new Scratch(view, devices, plan);
+        for (var from = 0; from < deltas.Count; from += sliceDeltas)
+        {
+            if (from > 0)
+            {
+                await Task.Yield();
+            }
+
+            PlanRange(deltas, from, Math.Min(deltas.Count, from + sliceDeltas), state, plan, marks: null, nowTicks: 0);
+        }
+
+        return Finish(plan);
+    }
+
     private BatchPlan PlanCore(IReadOnlyList<RegistryDelta> deltas, EirView view, IDeviceDirectory devices, IGraceMarks? marks, long nowTicks)
     {
         // Most deltas make one mutation: sized once, the list is not regrown (and recopied) on a large batch.
         var plan = new BatchPlan(deltas.Count + 16);
-        var state = new Scratch(view, devices);
-        for (var i = 0; i < deltas.Count; i++)
+        PlanRange(deltas, 0, deltas.Count, new Scratch(view, devices, plan), plan, marks, nowTicks);
+        return Finish(plan);
+    }
+
+    private void PlanRange(IReadOnlyList<RegistryDelta> deltas, int from, int to, Scratch state, BatchPlan plan, IGraceMarks? marks, long nowTicks)
+    {
+        for (var i = from; i < to; i++)
         {
             var error = deltas[i] switch
             {
@@ -55,7 +84,11 @@ public sealed class BatchPlanner
                 plan.Errors.Add(new DeltaError(i, e.Message, e.Kind));
             }
         }
+    }
 
+    // All or nothing: a plan with errors keeps only them.
+    private static BatchPlan Finish(BatchPlan plan)
+    {
         if (!plan.IsValid)
         {
             plan.Mutations.Clear();
@@ -64,6 +97,8 @@ public sealed class BatchPlanner
             plan.StolenCases.Clear();
             plan.GraceMarksConsumed.Clear();
             plan.SwitchedImeis.Clear();
+            plan.DeviceChanges.Clear();
+            plan.OwnerChanges.Clear();
         }
 
         return plan;
@@ -134,8 +169,13 @@ public sealed class BatchPlanner
             return Failure.Conflict("unregister_device.device_id is not a registered device");
         }
 
+        // Registered earlier in this batch: that registration is undone (a scan, only then: a batch of removals stays linear).
+        if (s.AddedInBatch(d.DeviceId))
+        {
+            plan.DevicesAdded.RemoveAll(x => x.DeviceId == d.DeviceId);
+        }
+
         s.RemoveDevice(d.DeviceId, imeis);
-        plan.DevicesAdded.RemoveAll(x => x.DeviceId == d.DeviceId);
         plan.DevicesRemoved.Add(new DeviceRecord(d.DeviceId, imeis));
         foreach (var k in imeis)
         {
@@ -383,13 +423,16 @@ public sealed class BatchPlanner
         private readonly Dictionary<long, bool> _stolen = [];
         private readonly Dictionary<long, SortedSet<BindingRecord>> _bindings = [];
         private readonly Dictionary<long, long> _subscribers = [];
-        private readonly Dictionary<string, long[]?> _deviceChanges = new(StringComparer.Ordinal);
-        private readonly Dictionary<long, string?> _ownerChanges = [];
+        private readonly Dictionary<string, long[]?> _deviceChanges;
+        private readonly Dictionary<long, string?> _ownerChanges;
 
-        public Scratch(EirView view, IDeviceDirectory devices)
+        public Scratch(EirView view, IDeviceDirectory devices, BatchPlan plan)
         {
             _view = view;
             _devices = devices;
+            // The batch's net effect on the directory is kept in the plan: the batches planned behind it read it.
+            _deviceChanges = plan.DeviceChanges;
+            _ownerChanges = plan.OwnerChanges;
         }
 
         public bool TryGetDevice(string id, out long[] imeis)
@@ -402,6 +445,8 @@ public sealed class BatchPlanner
 
             return _devices.TryGetDevice(id, out imeis);
         }
+
+        public bool AddedInBatch(string id) => _deviceChanges.TryGetValue(id, out var changed) && changed is not null;
 
         public bool TryGetDeviceOf(long imei, out string id)
         {

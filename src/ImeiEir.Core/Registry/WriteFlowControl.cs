@@ -24,10 +24,10 @@ public static class WriteFlowControl
     public const int BurstBatches = 64;
 
     /// <summary>
-    /// This node's latest commits remembered, so a read made ahead for a batch can be brought to the view it is planned
-    /// on: at least <see cref="MaxOutstandingPerStream"/> per stream syncing at once.
+    /// Deltas of a registry batch planned before the pipeline gives its thread back (checks queued meanwhile run
+    /// first): ~0.5 ms of planning on this 2-core machine, against ~5 ms for a 10 000-delta batch at once.
     /// </summary>
-    public const int OwnCommitsKept = 16;
+    public const int PlanSliceDeltas = 1_000;
 
     /// <summary>Amnesty bindings waiting to be committed; beyond it a binding is dropped (the IMEI is bound at its next check).</summary>
     public const int AmnestyQueueCapacity = 100_000;

@@ -50,21 +50,25 @@ public sealed class Node : IAsyncDisposable
 
     public long Sequence => Index.Current.Sequence;
 
+    /// <summary>The node's device directory (derived from the checkpoint and the log).</summary>
+    public required DeviceDirectory Devices { get; init; }
+
     /// <summary>Starts the node and waits until it has loaded its data.</summary>
     public static async Task<Node> StartAsync(RedisOptions options, PolicyOptions policy)
     {
         var time = new FakeTimeProvider(Start);
         var index = new EirIndex();
+        var devices = new DeviceDirectory();
         var store = new RedisStore(options);
         var marks = new ClusterGraceMarks(policy, time, NullLogger<ClusterGraceMarks>.Instance);
         var turn = new WriterTurn();
         var refusal = new SyncRefusal(NullLogger<SyncRefusal>.Instance);
-        var checkpointer = new Checkpointer(index, store, turn, options, time, NullLogger<Checkpointer>.Instance);
-        var follower = new LogFollower(index, store, turn, refusal, checkpointer, marks, options, time, NullLogger<LogFollower>.Instance);
-        var writer = new CommitPipeline(index, store, turn, follower, refusal, checkpointer, marks, policy, options, time, NullLogger<CommitPipeline>.Instance);
+        var checkpointer = new Checkpointer(index, devices, store, turn, options, time, NullLogger<Checkpointer>.Instance);
+        var follower = new LogFollower(index, devices, store, turn, refusal, checkpointer, marks, options, time, NullLogger<LogFollower>.Instance);
+        var writer = new CommitPipeline(index, devices, store, turn, follower, refusal, checkpointer, marks, policy, options, time, NullLogger<CommitPipeline>.Instance);
         var amnesty = new AmnestyBinder(writer, NullLogger<AmnestyBinder>.Instance);
         var host = new RegistryHost(store, follower, writer, checkpointer, amnesty, marks, NullLogger<RegistryHost>.Instance);
-        var node = new Node(index, store, marks, refusal, checkpointer, writer, host, policy, time);
+        var node = new Node(index, store, marks, refusal, checkpointer, writer, host, policy, time) { Devices = devices };
         await host.StartAsync(CancellationToken.None);
         await Eventually.TrueAsync(() => index.IsLoaded, "the node loaded its data from Redis");
         return node;

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.IO.Hashing;
 using System.Text;
 
 namespace ImeiEir.Storage.Tests.Support;
@@ -11,27 +10,40 @@ namespace ImeiEir.Storage.Tests.Support;
 /// </summary>
 public static class Schema
 {
-    /// <summary><c>dev:&lt;bucket&gt;</c>: 65 536 buckets by XxHash3 of the device id (UTF-8).</summary>
-    public static string DeviceKey(string deviceId)
-        => "dev:" + (XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(deviceId)) % 65_536).ToString(CultureInfo.InvariantCulture);
-
-    /// <summary><c>own:&lt;imei &gt;&gt; 10&gt;</c>, field: the low 10 bits of the IMEI.</summary>
-    public static (string Key, long Field) Owner(long imei) => ("own:" + (imei >> 10).ToString(CultureInfo.InvariantCulture), imei & 1023);
-
     /// <summary><c>grace:&lt;subscriber key&gt;</c>.</summary>
     public static string GraceKey(long subscriberKey) => "grace:" + subscriberKey.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>A device record's value: its IMEIs, 8 bytes each, little-endian.</summary>
-    public static long[] UnpackImeis(byte[] value)
+    /// <summary>
+    /// A log entry's field <c>d</c>: per removed device 0, the id's UTF-8 length (2 bytes) and bytes; per registered
+    /// device 1, the same, the IMEI count (1 byte) and each IMEI key (8 bytes); little-endian, removals first.
+    /// </summary>
+    public static (List<string> Removed, List<(string Id, long[] Imeis)> Added) DeviceChanges(byte[] value)
     {
-        Assert.Equal(0, value.Length % 8);
-        var imeis = new long[value.Length / 8];
-        for (var i = 0; i < imeis.Length; i++)
+        var removed = new List<string>();
+        var added = new List<(string, long[])>();
+        for (var at = 0; at < value.Length;)
         {
-            imeis[i] = BinaryPrimitives.ReadInt64LittleEndian(value.AsSpan(i * 8));
+            var kind = value[at];
+            var length = BinaryPrimitives.ReadUInt16LittleEndian(value.AsSpan(at + 1));
+            var id = Encoding.UTF8.GetString(value, at + 3, length);
+            at += 3 + length;
+            if (kind == 0)
+            {
+                removed.Add(id);
+                continue;
+            }
+
+            Assert.Equal(1, kind);
+            var imeis = new long[value[at++]];
+            for (var i = 0; i < imeis.Length; i++, at += 8)
+            {
+                imeis[i] = BinaryPrimitives.ReadInt64LittleEndian(value.AsSpan(at));
+            }
+
+            added.Add((id, imeis));
         }
 
-        return imeis;
+        return (removed, added);
     }
 
     /// <summary>The key of a 14-digit IMEI: its TAC+SNR as a number.</summary>

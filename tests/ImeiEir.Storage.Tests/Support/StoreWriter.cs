@@ -6,7 +6,7 @@ namespace ImeiEir.Storage.Tests.Support;
 
 /// <summary>
 /// Writes the way a node does, one step at a time and in plain sight: plans a batch with the real
-/// <see cref="BatchPlanner"/> on its own index view and the device records read from the store, commits it with
+/// <see cref="BatchPlanner"/> on its own index view and device directory (both derived from the log), commits it with
 /// <see cref="BatchCommitter.CommitAsync"/>, and applies it to its index when Redis accepted it. No pipeline, no
 /// subscription: what reaches other nodes reaches them through Redis only.
 /// </summary>
@@ -34,6 +34,9 @@ public sealed class StoreWriter
     /// <summary>The writer's view of the data: everything it committed or read from the log.</summary>
     public EirIndex Index { get; } = new();
 
+    /// <summary>The writer's device directory: what it committed or read from the log.</summary>
+    public DeviceDirectory Devices { get; } = new();
+
     public static async Task<StoreWriter> CreateAsync(RedisStore store)
     {
         var epoch = await store.Log.InitializeEpochAsync();
@@ -46,13 +49,11 @@ public sealed class StoreWriter
     public static string HashOf(string batchId) => "hash-" + batchId;
 
     /// <summary>Plans <paramref name="deltas"/> on the writer's current view; the batch must be valid.</summary>
-    public async Task<BatchPlan> PlanAsync(params RegistryDelta[] deltas)
+    public Task<BatchPlan> PlanAsync(params RegistryDelta[] deltas)
     {
-        var view = Index.Current;
-        var devices = await Store.Devices.PrefetchDevicesAsync("", BatchReads.Of(deltas, view));
-        var plan = _planner.Plan(deltas, view, devices.Directory);
+        var plan = _planner.Plan(deltas, Index.Current, Devices);
         Assert.True(plan.IsValid, string.Join("; ", plan.Errors.Select(e => $"{e.Index}: {e.Message}")));
-        return plan;
+        return Task.FromResult(plan);
     }
 
     /// <summary>Catches up, plans and commits on the writer's sequence; applies the batch if it was committed.</summary>
@@ -66,6 +67,7 @@ public sealed class StoreWriter
         if (result.Status == CommitStatus.Committed)
         {
             Index.Apply(result.Sequence, plan.Mutations.ToArray(), CommitTime);
+            Devices.Apply(plan);
         }
 
         return result;
@@ -85,6 +87,7 @@ public sealed class StoreWriter
         foreach (var e in await Store.Log.ReadLogAsync(Index.Current.Sequence, 10_000))
         {
             Index.Apply(e.Sequence, e.Mutations, new DateTimeOffset(e.AppliedAtTicks, TimeSpan.Zero));
+            Devices.Apply(e.Devices.Removed, e.Devices.Added);
         }
     }
 }

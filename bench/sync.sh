@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# The write side's figures (issue 11 §4, §5; bench/RESULTS.md "Write side"): a 2 M-IMEI sync from a client outside
+# the node, for one build or two (before/after, same run, rounds interleaved). Per round and build:
+#   1. a private redis-server with deploy/redis/redis.conf's settings (its own port and directory, AOF fsync
+#      everysec as shipped) and one node;
+#   2. `lt seed`: ~2 M IMEIs + ~0.17 M bindings through RegistrySync.Apply, 10 000-delta batches, one stream
+#      (deltas/s, no checks running); node RSS after it;
+#   3. check p99 (open model, CHECK_RATE checks/s) idle, during a saturating `lt sync` (its deltas/s with checks
+#      running), and during a sync paced at SYNC_PACED_RATE deltas/s;
+#   4. a restarted node with Redis:CheckpointEveryMutations=1 and Redis:LogEntriesKeptBehindCheckpoint=0 takes 10
+#      more deltas, writes a checkpoint and trims the log: Redis used_memory (after MEMORY PURGE) per record
+#      (registered IMEIs + bindings) at steady state; the Redis-core ceiling is the saturating sync's deltas per
+#      second of Redis CPU time (/proc);
+#   5. another restart: time to /readyz 200 and RSS of a node that hydrated the same records.
+# Then medians per build and the after/before ratios (bench/results/sync-summary.md).
+#
+#   bench/sync.sh                                   # this tree only
+#   BEFORE=bench/.data/artifacts-before bench/sync.sh   # also a build of the base commit (built with --artifacts-path)
+#   DEVICES=8700000 ROUNDS=1 bench/sync.sh          # the 10 M-IMEI scale (needs ~3 GB)
+#
+# Knobs: DEVICES (1740000: 2.0 M IMEIs), AMNESTY (0.03), SUBSCRIBERS (0.1 per device), BATCH (10000), ROUNDS (3),
+# CHECK_RATE (3000 checks/s), SYNC_FOR (15s), SYNC_PACED_RATE (20000), NODE_ENV (extra KEY=VALUE for the nodes of
+# this tree), QUICK (1: seed, memory and Redis figures only), OUT (bench/results). Everything on 127.0.0.1; Auth:Enabled=false on these nodes.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+DEVICES=${DEVICES:-1740000}
+AMNESTY=${AMNESTY:-0.03}
+SUBSCRIBERS=${SUBSCRIBERS:-0.1}
+BATCH=${BATCH:-10000}
+ROUNDS=${ROUNDS:-3}
+CHECK_RATE=${CHECK_RATE:-3000}
+SYNC_FOR=${SYNC_FOR:-15s}
+SYNC_PACED_RATE=${SYNC_PACED_RATE:-20000}
+OUT=${OUT:-bench/results}
+DATA=bench/.data/sync
+AFTER=bench/.data/artifacts
+BEFORE=${BEFORE:-}
+
+log() { printf '\n== %s  %s\n' "$(date +%T)" "$*"; }
+command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null; }
+command -v jq >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; }
+
+log "building Release"
+dotnet build src/ImeiEir.Server/ImeiEir.Server.csproj -c Release --artifacts-path "$AFTER" -v q -nologo | grep -E " error |rror\(s\)" || true
+dotnet build bench/ImeiEir.LoadTest/ImeiEir.LoadTest.csproj -c Release --artifacts-path "$AFTER" -v q -nologo | grep -E " error |rror\(s\)" || true
+LT_DLL=$AFTER/bin/ImeiEir.LoadTest/release/ImeiEir.LoadTest.dll
+lt() { dotnet "$LT_DLL" "$@"; }
+BUILDS=(after)
+[[ -n $BEFORE ]] && BUILDS=(before after)
+dll_of() { [[ $1 == before ]] && echo "$BEFORE/bin/ImeiEir.Server/release/ImeiEir.Server.dll" || echo "$AFTER/bin/ImeiEir.Server/release/ImeiEir.Server.dll"; }
+for b in "${BUILDS[@]}"; do [[ -f $(dll_of "$b") ]] || { echo "no server build for $b: $(dll_of "$b")" >&2; exit 1; }; done
+
+rm -rf "$DATA"; mkdir -p "$DATA" "$OUT/sync"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  sleep 2
+  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT INT TERM
+
+# The request mix (expected answers of the seeded data set), generated once.
+lt seed --devices "$DEVICES" --amnesty "$AMNESTY" --subscriber-ratio "$SUBSCRIBERS" --mix-file "$DATA/mix.jsonl" --mix-count 100000 | tail -2
+
+start_redis() { # dir -> REDIS_PORT, REDIS_PID
+  local dir=$1
+  REDIS_PORT=$(lt free-port); mkdir -p "$dir"
+  redis-server deploy/redis/redis.conf --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$ROOT/$dir" --save "" --daemonize no >"$dir/redis.log" 2>&1 &
+  REDIS_PID=$!; PIDS+=("$REDIS_PID")
+  for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
+}
+
+start_node() { # build redis_port log [KEY=VALUE...] -> NODE_PID, GRPC, ADMIN
+  local build=$1 redis=$2 out=$3 extra=()
+  shift 3
+  GRPC=$(lt free-port); ADMIN=$(lt free-port)
+  # shellcheck disable=SC2206 # NODE_ENV holds KEY=VALUE words
+  [[ $build == after ]] && extra=(${NODE_ENV:-})
+  env Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$GRPC" Kestrel__Endpoints__Admin__Url="http://127.0.0.1:$ADMIN" \
+    Redis__Configuration="127.0.0.1:$redis" Auth__Enabled=false Logging__LogLevel__Default=Warning \
+    Logging__LogLevel__ImeiEir.Storage=Information "${extra[@]}" "$@" dotnet "$(dll_of "$build")" >"$out" 2>&1 &
+  NODE_PID=$!; PIDS+=("$NODE_PID")
+}
+
+wait_ready() { # -> ms to /readyz 200 since T0
+  for _ in $(seq 6000); do
+    [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ADMIN/readyz") == 200 ]] && { echo $((($(date +%s%N) - T0) / 1000000)); return; }
+    sleep 0.05
+  done
+  echo "node never became ready" >&2; exit 1
+}
+
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+redis_cpu() { awk '{print $14+$15}' "/proc/$REDIS_PID/stat"; } # centiseconds
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+checks() { # duration label: an open-model check run -> $R/label.json
+  lt run --target "http://127.0.0.1:$GRPC" --mix "$DATA/mix.jsonl" --model open --tick 500us --rate "$CHECK_RATE" \
+    --warmup 5s --duration "$1" --label "$2" --out "$R/$2" --no-png >/dev/null 2>&1 || true
+}
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+for r in $(seq "$ROUNDS"); do
+  for b in "${BUILDS[@]}"; do
+    log "round $r/$ROUNDS, build $b (load $(cut -d' ' -f1-3 /proc/loadavg))"
+    R=$OUT/sync/$b-r$r; D=$DATA/$b-r$r; mkdir -p "$R" "$D"
+    start_redis "$D/redis"
+    T0=$(date +%s%N); start_node "$b" "$REDIS_PORT" "$D/node.log"; wait_ready >/dev/null
+    lt seed --target "http://127.0.0.1:$GRPC" --devices "$DEVICES" --amnesty "$AMNESTY" --subscriber-ratio "$SUBSCRIBERS" \
+      --batch "$BATCH" --window 4 --json "$R/seed.json" | tr '\r' '\n' | grep -v '^seed \[' | tail -1
+    sleep 2
+    RSS_SYNC=$(rss_kib "$NODE_PID")
+    if [[ ${QUICK:-0} == 1 ]]; then
+      # Memory and Redis figures only (GC settings compared): the check and sync phases are skipped.
+      echo '{"latencyUs":{"p99":0}}' | tee "$R/idle.json" "$R/during.json" >"$R/paced-checks.json"
+      echo '{"result":{"deltas":0,"deltasPerSecond":0}}' | tee "$R/sync.json" >"$R/paced-sync.json"
+      R0=0; REDIS_CS=0
+    else
+    checks 10s idle
+    # The single-Redis-core ceiling: deltas of the saturating sync per second of Redis CPU (all its work: commands,
+    # network, AOF) — the rate at which Redis alone would be busy all the time.
+    R0=$(redis_cpu)
+    lt sync --target "http://127.0.0.1:$GRPC" --deltas 50000000 --batch "$BATCH" --for "$SYNC_FOR" --json "$R/sync.json" >"$D/sync.log" 2>&1 &
+    SP=$!; checks "${SYNC_FOR%s}s" during; wait "$SP" || true
+    REDIS_CS=$(( $(redis_cpu) - R0 ))
+    lt sync --target "http://127.0.0.1:$GRPC" --deltas 50000000 --batch 1000 --rate "$SYNC_PACED_RATE" --for "$SYNC_FOR" --json "$R/paced-sync.json" >"$D/paced.log" 2>&1 &
+    SP=$!; checks "${SYNC_FOR%s}s" paced-checks; wait "$SP" || true
+    fi
+    stop "$NODE_PID"
+    # Steady state: a node that checkpoints right after hydrating and keeps no log behind the checkpoint.
+    T0=$(date +%s%N); start_node "$b" "$REDIS_PORT" "$D/ckpt.log" Redis__CheckpointEveryMutations=1 Redis__CheckpointMinInterval=00:00:00 Redis__LogEntriesKeptBehindCheckpoint=0
+    wait_ready >/dev/null
+    # A few deltas make sure it has something to checkpoint (the first node may have checkpointed at the head, with
+    # the log kept behind it); steady state is the log trimmed to its last entry.
+    lt sync --target "http://127.0.0.1:$GRPC" --deltas 10 --batch 10 >/dev/null 2>&1 || true
+    for _ in $(seq 600); do (( $(redis-cli -p "$REDIS_PORT" xlen eir:log | tr -d '\r') <= 1 )) && break; sleep 0.2; done
+    redis-cli -p "$REDIS_PORT" memory purge >/dev/null
+    USED=$(redis-cli -p "$REDIS_PORT" info memory | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}')
+    KEYS=$(redis-cli -p "$REDIS_PORT" dbsize | tr -d '\r')
+    LOGLEN=$(redis-cli -p "$REDIS_PORT" xlen eir:log | tr -d '\r')
+    stop "$NODE_PID"
+    T0=$(date +%s%N); start_node "$b" "$REDIS_PORT" "$D/hydrate.log"; READY_MS=$(wait_ready); sleep 2
+    RSS_HYD=$(rss_kib "$NODE_PID")
+    LOADED=$(grep -o 'Index loaded from Redis at sequence [0-9]*: [0-9]* registered IMEIs, [0-9]* bindings' "$D/hydrate.log" | tail -1)
+    stop "$NODE_PID"; stop "$REDIS_PID"
+    jq -n --arg loaded "$LOADED" --argjson rssSync "$RSS_SYNC" --argjson rssHyd "$RSS_HYD" --argjson used "$USED" \
+      --argjson keys "$KEYS" --argjson loglen "$LOGLEN" --argjson ready "$READY_MS" --argjson redisCs "$REDIS_CS" \
+      --slurpfile seed "$R/seed.json" --slurpfile sync "$R/sync.json" --slurpfile paced "$R/paced-sync.json" \
+      --slurpfile idle "$R/idle.json" --slurpfile during "$R/during.json" --slurpfile pacedChecks "$R/paced-checks.json" '
+      ($loaded | capture("(?<reg>[0-9]+) registered IMEIs, (?<b>[0-9]+) bindings")) as $h
+      | (($h.reg | tonumber) + ($h.b | tonumber)) as $records
+      | {records: $records, registeredImeis: ($h.reg | tonumber), bindings: ($h.b | tonumber),
+         seedDeltasPerSecond: $seed[0].sync.deltasPerSecond, syncDeltasPerSecondWithChecks: $sync[0].result.deltasPerSecond,
+         pacedDeltasPerSecond: $paced[0].result.deltasPerSecond,
+         redisCpuSeconds: ($redisCs / 100), redisCeilingDeltasPerSecond: (if $redisCs > 0 then $sync[0].result.deltas / ($redisCs / 100) | floor else null end),
+         p99IdleUs: $idle[0].latencyUs.p99, p99DuringSyncUs: $during[0].latencyUs.p99, p99PacedUs: $pacedChecks[0].latencyUs.p99,
+         shedDuringSync: ($during[0].shed // 0), shedPaced: ($pacedChecks[0].shed // 0),
+         rssAfterSyncMiB: ($rssSync / 1024 | floor), rssHydratedMiB: ($rssHyd / 1024 | floor),
+         rssSyncBytesPerRecord: ($rssSync * 1024 / $records | floor), rssHydratedBytesPerRecord: ($rssHyd * 1024 / $records | floor),
+         redisUsedBytes: $used, redisBytesPerRecord: ($used / $records * 10 | floor / 10), redisKeys: $keys, logEntriesLeft: $loglen,
+         secondsToReady: ($ready / 1000)}' >"$R/round.json" 2>/dev/null || echo "round $r $b: incomplete (see $D)" >&2
+    cat "$R/round.json" 2>/dev/null || true
+  done
+done
+
+# Medians per build; ratios after/before.
+SUMMARY=$OUT/sync-summary.md
+{
+  echo "# bench/sync.sh — $(date -u +%F) — $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores"
+  echo
+  echo "Command: \`DEVICES=$DEVICES AMNESTY=$AMNESTY SUBSCRIBERS=$SUBSCRIBERS BATCH=$BATCH ROUNDS=$ROUNDS CHECK_RATE=$CHECK_RATE SYNC_FOR=$SYNC_FOR SYNC_PACED_RATE=$SYNC_PACED_RATE ${BEFORE:+BEFORE=$BEFORE }${NODE_ENV:+NODE_ENV=\"$NODE_ENV\" }bench/sync.sh\`; load average before $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg). Medians of $ROUNDS rounds."
+  echo
+  echo "| build | records | seed deltas/s | sync deltas/s (checks running) | Redis-core ceiling deltas/s | p99 idle µs | p99 during sync | ×idle | p99 paced | ×idle | RSS after sync MiB | RSS hydrated MiB | sync/hydrated | Redis B/record | ready s |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  for b in "${BUILDS[@]}"; do
+    files=("$OUT"/sync/"$b"-r*/round.json)
+    jq -rs --arg b "$b" '
+      def med(f): [.[] | f] | sort | .[(length / 2 | floor)];
+      "| \($b) | \(med(.records)) | \(med(.seedDeltasPerSecond) | floor) | \(med(.syncDeltasPerSecondWithChecks) | floor) | \(med(.redisCeilingDeltasPerSecond // 0)) | \(med(.p99IdleUs) | floor) | \(med(.p99DuringSyncUs) | floor) | \(med(if .p99IdleUs > 0 then .p99DuringSyncUs / .p99IdleUs else 0 end) * 10 | floor / 10) | \(med(.p99PacedUs) | floor) | \(med(if .p99IdleUs > 0 then .p99PacedUs / .p99IdleUs else 0 end) * 10 | floor / 10) | \(med(.rssAfterSyncMiB)) | \(med(.rssHydratedMiB)) | \(med(.rssAfterSyncMiB / .rssHydratedMiB) * 100 | floor / 100) | \(med(.redisBytesPerRecord)) | \(med(.secondsToReady)) |"' "${files[@]}"
+  done
+} >"$SUMMARY"
+cat "$SUMMARY"
