@@ -8,11 +8,13 @@
 #
 # Two nodes of the same build on one Redis: ON (events on) and OFF (Events:Enabled=false). The mix is 87 % registered,
 # 10 % bound, 3 % unknown (not registered); ON has Events:NotRegisteredEvery=1ms, so every one of those 3 % raises an
-# event (the node's dedupe and the cluster-wide window let each through): a Redis script and two XADDs per event,
-# the worst case of the rule (the default 7 days lets only a pair's first check through).
-# The generated mix pairs popular IMEIs with many random home IMSIs (65 132 IMEIs, 41 691 of them with 2 to 60 IMSIs),
-# so clone detection is busy all run long; ON_SETTINGS="Events__CloneThreshold=0" measures the 3 % alone.
-# Knobs: DEVICES (300000), ROUNDS (3), WARMUP (5s), DURATION (15s), CONCURRENCY (32), REDIS_FSYNC (always),
+# event (the node's dedupe and the cluster-wide window let each through), the worst case of the rule (the default
+# 7 days lets only a pair's first check through). The mix keeps one home SIM per IMEI (seed --mix-one-sim), as real
+# devices mostly do, so the other 97 % cause no event work: the issue's mix. CLONES=1 instead pairs popular IMEIs with
+# random home IMSIs each check (65 132 IMEIs, 41 691 of them with 2 to 60 IMSIs): clone detection busy all run long.
+# Each round's report has the CPU per check of the node under load (serverUsPerCheck, from /proc/PID/stat) and the
+# summary Redis' CPU per round: ON - OFF is what events cost, whatever throughput the shared cores allowed.
+# Knobs: DEVICES (300000), ROUNDS (3), WARMUP (5s), DURATION (15s), CONCURRENCY (32), REDIS_FSYNC (always), CLONES (0),
 # ON_SETTINGS (extra KEY=VALUE settings of the ON node, space-separated), OUT.
 set -euo pipefail
 
@@ -24,6 +26,7 @@ WARMUP=${WARMUP:-5s}
 DURATION=${DURATION:-15s}
 CONCURRENCY=${CONCURRENCY:-32}
 REDIS_FSYNC=${REDIS_FSYNC:-always}
+CLONES=${CLONES:-0}
 OUT=${OUT:-bench/results/events}
 DATA=bench/.data/events
 ARTIFACTS=bench/.data/artifacts
@@ -53,6 +56,7 @@ REDIS=$(lt free-port)
 redis-server --port "$REDIS" --bind 127.0.0.1 --dir "$ROOT/$DATA" --appendonly yes --appendfsync "$REDIS_FSYNC" \
   --save "" --daemonize no --protected-mode yes >"$DATA/redis.log" 2>&1 &
 PIDS+=($!)
+REDIS_PID=$!
 for _ in $(seq 100); do redis-cli -p "$REDIS" ping >/dev/null 2>&1 && break; sleep 0.05; done
 
 start_node() { # name grpc admin KEY=VALUE...
@@ -69,15 +73,18 @@ start_node() { # name grpc admin KEY=VALUE...
 ON_GRPC=$(lt free-port); ON_ADMIN=$(lt free-port); OFF_GRPC=$(lt free-port); OFF_ADMIN=$(lt free-port)
 # shellcheck disable=SC2086
 start_node on "$ON_GRPC" "$ON_ADMIN" Events__NodeName=on Events__NotRegisteredEvery=00:00:00.001 ${ON_SETTINGS:-}
+ON_PID=${PIDS[-1]}
 start_node off "$OFF_GRPC" "$OFF_ADMIN" Events__Enabled=false
+OFF_PID=${PIDS[-1]}
 ON=http://127.0.0.1:$ON_GRPC
 OFF=http://127.0.0.1:$OFF_GRPC
-CMD="bench/events.sh (DEVICES=$DEVICES ROUNDS=$ROUNDS WARMUP=$WARMUP DURATION=$DURATION CONCURRENCY=$CONCURRENCY REDIS_FSYNC=$REDIS_FSYNC ON_SETTINGS=${ON_SETTINGS:-})"
+CMD="bench/events.sh (DEVICES=$DEVICES ROUNDS=$ROUNDS WARMUP=$WARMUP DURATION=$DURATION CONCURRENCY=$CONCURRENCY REDIS_FSYNC=$REDIS_FSYNC CLONES=$CLONES ON_SETTINGS=${ON_SETTINGS:-})"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 CPU="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores"
 
-log "seed: $DEVICES devices; mix 87 % registered, 10 % bound, 3 % unknown"
-lt seed --target "$ON" --devices "$DEVICES" --mix-file "$DATA/mix.jsonl" \
+if [[ $CLONES == 1 ]]; then SIMS=(); else SIMS=(--mix-one-sim); fi
+log "seed: $DEVICES devices; mix 87 % registered, 10 % bound, 3 % unknown; ${SIMS[*]:-random home SIMs (clone-heavy)}"
+lt seed --target "$ON" --devices "$DEVICES" --mix-file "$DATA/mix.jsonl" "${SIMS[@]}" \
   --mix-weights registered=0.87,bound=0.10,grace=0,roaming=0,stolen=0,unknown=0.03,malformed=0 --json "$OUT/seed.json"
 for _ in $(seq 200); do
   a=$(curl -s "http://127.0.0.1:$ON_ADMIN/metrics" | awk '/^imeieir_index_sequence/ {print $2}')
@@ -85,14 +92,20 @@ for _ in $(seq 200); do
   [[ -n $a && $a == "$b" ]] && break; sleep 0.1
 done
 
+redis_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); split($0, f, " "); print (f[12] + f[13]) / hz }' "/proc/$REDIS_PID/stat"; }
 COMMON=(--mix "$DATA/mix.jsonl" --warmup "$WARMUP" --duration "$DURATION" --concurrency "$CONCURRENCY")
 for r in $(seq "$ROUNDS"); do
   # Alternate which goes first: the shared machine's load drifts within a round.
   if (( r % 2 )); then order=(off on); else order=(on off); fi
   log "round $r/$ROUNDS: unary Check, closed model, events ${order[0]} then ${order[1]}"
   for o in "${order[@]}"; do
-    if [[ $o == on ]]; then t=$ON; else t=$OFF; fi
-    lt run --target "$t" "${COMMON[@]}" --label "$o-r$r" --out "$OUT/$o-r$r" --no-png || true
+    if [[ $o == on ]]; then t=$ON; pid=$ON_PID; else t=$OFF; pid=$OFF_PID; fi
+    r0=$(redis_cpu)
+    lt run --target "$t" "${COMMON[@]}" --server-pid "$pid" --label "$o-r$r" --out "$OUT/$o-r$r" --no-png || true
+    # Redis' CPU over the whole run (warm-up included), per check of the run.
+    jq -n --argjson s "$(jq -n "$(redis_cpu) - $r0")" --slurpfile rep "$OUT/$o-r$r.json" \
+      '{redisSeconds: $s, redisUsPerCheck: ($s * 1e6 / ($rep[0].checks * ($rep[0].durationSeconds + $rep[0].warmupSeconds) / $rep[0].durationSeconds))}' \
+      >"$OUT/redis-$o-r$r.json"
   done
 done
 # The rounds' events must all have reached Redis (the publisher may still be draining its queue).
@@ -124,7 +137,12 @@ jq -n --arg cmd "$CMD" --arg date "$(date -u +%FT%TZ)" --arg cpu "$CPU" --arg lb
   --slurpfile lag "$OUT/lag.json" \
   --argjson offRounds "$(jq -s '[.[].checksPerSecond]' "$OUT"/off-r*.json)" \
   --argjson onRounds "$(jq -s '[.[].checksPerSecond]' "$OUT"/on-r*.json)" \
+  --argjson onUs "$(jq -s '[.[].cpu.serverUsPerCheck] | sort | .[(length / 2 | floor)]' "$OUT"/on-r*.json)" \
+  --argjson offUs "$(jq -s '[.[].cpu.serverUsPerCheck] | sort | .[(length / 2 | floor)]' "$OUT"/off-r*.json)" \
+  --argjson onRedisUs "$(jq -s '[.[].redisUsPerCheck] | sort | .[(length / 2 | floor)]' "$OUT"/redis-on-r*.json)" \
+  --argjson offRedisUs "$(jq -s '[.[].redisUsPerCheck] | sort | .[(length / 2 | floor)]' "$OUT"/redis-off-r*.json)" \
   --argjson ratios "$(jq -s '[range(0; length/2) as $i | .[2*$i+1].checksPerSecond / .[2*$i].checksPerSecond]' $(for r in $(seq "$ROUNDS"); do echo "$OUT/off-r$r.json $OUT/on-r$r.json"; done))" \
   '{command: $cmd, date: $date, machine: $cpu, loadBefore: $lb, loadAfter: $la,
     offChecksPerSecond: $off, onChecksPerSecond: $on, ratioOfMedians: ($on / $off), roundRatios: $ratios,
+    nodeUsPerCheck: {off: $offUs, on: $onUs}, redisUsPerCheck: {off: $offRedisUs, on: $onRedisUs},
     offRounds: $offRounds, onRounds: $onRounds, eventsInStreamAfterRounds: $events, droppedObservations: $dropped, lag: $lag[0]}' | tee "$OUT/summary.json"

@@ -64,6 +64,14 @@ public sealed record RequestMixOptions
     /// <summary>Default 0.02.</summary>
     public double Malformed { get; init; } = 0.02;
 
+    /// <summary>
+    /// One home SIM per IMEI (default false: a random subscriber each check). True: a registered or unknown IMEI is
+    /// always checked with the subscriber a hash of the IMEI picks, and a clone IMEI only with its first bound
+    /// subscriber, as real devices mostly keep one SIM a day; no check then looks like a clone (an event mix where
+    /// only the category meant to raise events does).
+    /// </summary>
+    public bool OneSimPerImei { get; init; }
+
     /// <summary>IMEIs sampled per pool (registered, stolen, bound) by the one walk over the data set. Default 65 536.</summary>
     public int PoolSize { get; init; } = 65_536;
 }
@@ -104,6 +112,13 @@ public sealed class RequestMix
 
         _clones = [.. data.CloneImeis.ToArray()];
         (_registered, _stolen, _bound) = Sample(data, o.PoolSize);
+        if (o.OneSimPerImei)
+        {
+            // A clone IMEI is bound to many subscribers: keep its first record only.
+            var seen = new HashSet<long>();
+            _bound = [.. _bound.Where(b => seen.Add(b.Imei))];
+        }
+
         _hasAmnesty = _bound.Any(b => !b.Clone);
     }
 
@@ -149,7 +164,7 @@ public sealed class RequestMix
             case RequestCategory.Registered:
             {
                 var imei = _registered[rng.NextLong(_registered.Length)];
-                var (msisdn, imsi) = HomeSim(ref rng, rng.NextLong(_data.Subscribers.Count));
+                var (msisdn, imsi) = HomeSim(ref rng, SubscriberOf(ref rng, imei));
                 return new CheckRequest(category, ImeiText(ref rng, imei), msisdn, imsi, Allow(Reason.Registered));
             }
 
@@ -201,6 +216,13 @@ public sealed class RequestMix
 
             case RequestCategory.Unknown:
             {
+                if (_options.OneSimPerImei)
+                {
+                    var imei = UnknownImei(ref rng);
+                    var (m, i) = HomeSim(ref rng, SubscriberOf(ref rng, imei));
+                    return new CheckRequest(category, ImeiText(ref rng, imei), m, i, Deny(Reason.NotRegistered));
+                }
+
                 var (msisdn, imsi) = HomeSim(ref rng, rng.NextLong(_data.Subscribers.Count));
                 return new CheckRequest(category, ImeiText(ref rng, UnknownImei(ref rng)), msisdn, imsi, Deny(Reason.NotRegistered));
             }
@@ -213,6 +235,18 @@ public sealed class RequestMix
     private static ExpectedOutcome Allow(Reason reason) => new(Verdict.Allow, EquipmentStatus.Whitelisted, reason, CheckField.None);
 
     private static ExpectedOutcome Deny(Reason reason) => new(Verdict.Deny, EquipmentStatus.Blacklisted, reason, CheckField.None);
+
+    /// <summary>The subscriber checking <paramref name="imei"/>: a random one, or with <see cref="RequestMixOptions.OneSimPerImei"/> the one a hash of the IMEI picks.</summary>
+    private long SubscriberOf(ref Rng rng, long imei)
+    {
+        if (!_options.OneSimPerImei)
+        {
+            return rng.NextLong(_data.Subscribers.Count);
+        }
+
+        var h = (ulong)imei * 0x9E3779B97F4A7C15UL;
+        return (long)((h ^ (h >> 31)) % (ulong)_data.Subscribers.Count);
+    }
 
     /// <summary>A SIM of subscriber <paramref name="index"/>: MSISDN and IMSI (50 %), IMSI only (35 %, as S13 and N5g-eir send), MSISDN only (15 %).</summary>
     private (string Msisdn, string Imsi) HomeSim(ref Rng rng, long index)

@@ -28,6 +28,7 @@ internal static class SeedCommand
           --mix-count N          requests in the mix file (default 200000)
           --mix-seed S           request-mix seed (default 7)
           --mix-weights LIST     e.g. registered=0.7,bound=0.1,grace=0.03,roaming=0.05,stolen=0.02,unknown=0.08,malformed=0.02
+          --mix-one-sim          one home SIM per IMEI (default: a random one each check, so popular IMEIs look cloned)
           --json PATH            write the seed report (counts, deltas/s, ack latency)
         """;
 
@@ -41,7 +42,7 @@ internal static class SeedCommand
         var deltaFile = a.Get("delta-file", "");
         var mixFile = a.Get("mix-file", "");
         var mixCount = a.Int("mix-count", 200_000);
-        var mixOptions = RequestMixFile.ParseWeights(a.Get("mix-weights", ""), (ulong)a.Long("mix-seed", 7));
+        var mixOptions = RequestMixFile.ParseWeights(a.Get("mix-weights", ""), (ulong)a.Long("mix-seed", 7)) with { OneSimPerImei = a.Flag("mix-one-sim") };
         var json = a.Get("json", "");
         a.EnsureAllRead();
 

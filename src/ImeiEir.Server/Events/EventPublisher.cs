@@ -8,8 +8,9 @@ namespace ImeiEir.Server.Events;
 /// <summary>
 /// The node's background publisher: drains the check path's queue, builds each event (the subscriber map is read
 /// here, not on the check path) and hands it to Redis, where one script decides exactly once across the cluster and
-/// appends; up to 256 waiting observations go out together (pipelined). Clone candidates are counted in Redis and
-/// raise <c>clone_suspected</c> above the threshold. While Redis is away the current batch is retried and the queue
+/// appends: up to 256 waiting observations go out together, as one script over the batch (one round trip, one
+/// invocation, one fsync). Clone candidates are counted in Redis (pipelined) and raise <c>clone_suspected</c> above
+/// the threshold. While Redis is away the current batch is retried and the queue
 /// fills, then drops (counted).
 /// </summary>
 internal sealed class EventPublisher(
@@ -48,9 +49,7 @@ internal sealed class EventPublisher(
                 {
                     try
                     {
-                        // Sent together: the scripts go out pipelined on the store's connection and Redis runs them in
-                        // order, so one fsync (appendfsync always) or one round trip serves the batch, not each event.
-                        await Task.WhenAll(batch.Select(PublishAsync)).ConfigureAwait(false);
+                        await PublishAsync(batch).ConfigureAwait(false);
                         Interlocked.Add(ref _processed, batch.Count);
                         break;
                     }
@@ -70,48 +69,74 @@ internal sealed class EventPublisher(
     }
 
     /// <summary>Publishes one observation (tests call it directly).</summary>
-    public async Task<string?> PublishAsync(Observation o)
+    public async Task<string?> PublishAsync(Observation o) => (await PublishAsync([o]).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// Publishes a batch: the events in one raise script, the clone candidates' counts pipelined beside it. Returns
+    /// each observation's event id, null when it raised nothing (a repeat, or a candidate under the threshold).
+    /// </summary>
+    public async Task<string?[]> PublishAsync(IReadOnlyList<Observation> batch)
     {
         var view = index.Current;
-        if (o.Kind == EventKind.CloneSuspected)
+        var ids = new string?[batch.Count];
+        var raises = new List<EventRaise>(batch.Count);
+        var raised = new List<int>(batch.Count);
+        List<Task>? clones = null;
+        for (var i = 0; i < batch.Count; i++)
         {
-            return await CloneAsync(o, view).ConfigureAwait(false);
+            var o = batch[i];
+            if (o.Kind == EventKind.CloneSuspected)
+            {
+                (clones ??= []).Add(CloneAsync(o, view, ids, i));
+                continue;
+            }
+
+            var (e, subscriber) = factory.Create(in o, view);
+            long warningDue = 0;
+            var member = "";
+            if (o.Kind == EventKind.GraceStarted && e.GraceExpiresMs != 0)
+            {
+                warningDue = e.GraceExpiresMs - (long)options.GraceWarningBefore.TotalMilliseconds;
+                member = GraceWarning.Member(e, subscriber);
+            }
+
+            raises.Add(new EventRaise(e, subscriber, TimeSpan.FromTicks(windows.Ticks(o.Kind)), warningDue, member));
+            raised.Add(i);
         }
 
-        var (e, subscriber) = factory.Create(in o, view);
-        long warningDue = 0;
-        var member = "";
-        if (o.Kind == EventKind.GraceStarted && e.GraceExpiresMs != 0)
+        // Sent together: the clone counts go out pipelined on the store's connection beside the one raise script.
+        var events = store.RaiseAsync(raises, options.Retention);
+        await Task.WhenAll(clones is null ? [events] : [events, .. clones]).ConfigureAwait(false);
+        var eventIds = await events.ConfigureAwait(false);
+        for (var j = 0; j < eventIds.Length; j++)
         {
-            warningDue = e.GraceExpiresMs - (long)options.GraceWarningBefore.TotalMilliseconds;
-            member = GraceWarning.Member(e, subscriber);
+            ids[raised[j]] = eventIds[j];
+            Count(raises[j].Event.Kind, eventIds[j]);
         }
 
-        var id = await store.RaiseAsync(e, subscriber, TimeSpan.FromTicks(windows.Ticks(o.Kind)), options.Retention, warningDue, member).ConfigureAwait(false);
-        Count(o.Kind, id);
-        return id;
+        return ids;
     }
 
-    private async Task<string?> CloneAsync(Observation o, EirView view)
+    private async Task CloneAsync(Observation o, EirView view, string?[] ids, int i)
     {
         var threshold = options.CloneThreshold;
         // A device bound to as many numbers as the threshold is shared on purpose, not cloned (reported nowhere).
         if (threshold == 0 || o.Imei == 0 || view.GetBindings(o.Imei).Count >= threshold)
         {
-            return null;
+            return;
         }
 
         var count = await store.CountImsisAsync(o.Imei, ImsiSightings.HalfDayOf(o.TimeTicks), o.OtherImsiKey, o.ImsiKey).ConfigureAwait(false);
         if (count <= threshold)
         {
-            return null;
+            return;
         }
 
         var (e, _) = factory.Create(o with { Via = null }, view);
         await store.NoteCloneAsync(e.Imei, count, e.TimeMs).ConfigureAwait(false);
         var id = await store.RaiseAsync(e, 0, TimeSpan.FromTicks(windows.Ticks(EventKind.CloneSuspected)), options.Retention).ConfigureAwait(false);
         Count(EventKind.CloneSuspected, id);
-        return id;
+        ids[i] = id;
     }
 
     private void Count(EventKind kind, string? id)

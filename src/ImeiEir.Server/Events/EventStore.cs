@@ -1,4 +1,3 @@
-using System.Globalization;
 using ImeiEir.Core.Events;
 using StackExchange.Redis;
 
@@ -10,25 +9,43 @@ namespace ImeiEir.Server.Events;
 /// </summary>
 public sealed class EventStore
 {
-    // KEYS: 1 once key, 2 stream of all events, 3 the operator's stream (= KEYS[2] when none), 4 warnings.
-    // ARGV: 1 now (Unix ms, the node's clock), 2 window (ms), 3 retention (ms), 4 channel, 5 warning due (Unix ms,
-    // '' for none), 6 warning member, 7.. the event's field/value pairs.
-    // The pair raised the kind less than a window ago (by the raising node's clock): nothing. Else the time is
-    // recorded (kept twice the window by Redis' clock, for clean-up only) and the event appended to both streams
-    // under one id (ids of the operator's stream are a subset of the all-events stream's, so always increasing),
-    // entries older than the retention (by Redis' clock, TIME) trimmed as it goes.
+    // KEYS: 1 stream of all events, 2 warnings, then per event i (from 1): 1 + 2i its once key, 2 + 2i its
+    // operator's stream (= KEYS[1] when none). ARGV: 1 retention (ms), 2 channel, then per event 13 values: now (Unix
+    // ms, the node's clock), window (ms), warning due (Unix ms, '' for none), warning member, and the values of the
+    // stream fields k t imei msisdn imsi op if ge node (EventRecord). Returns one reply per event: its id, or nil.
+    // Each event in turn, as if alone: the pair raised the kind less than a window ago (by the raising node's clock):
+    // nothing. Else the time is recorded (kept twice the window by Redis' clock, for clean-up only) and the event
+    // appended to both streams under one id (ids of the operator's stream are a subset of the all-events stream's,
+    // so always increasing), entries older than the retention (by Redis' clock, TIME) trimmed as it goes. One
+    // PUBLISH for the batch, after its last append. The script is atomic, so each decision and its append are too.
     private const string RaiseScript = """
-        local last = redis.call('GET', KEYS[1])
-        if last and tonumber(ARGV[1]) - tonumber(last) < tonumber(ARGV[2]) then return false end
-        redis.call('SET', KEYS[1], ARGV[1], 'PX', math.max(2 * tonumber(ARGV[2]), 1000))
         local t = redis.call('TIME')
-        local minid = string.format('%d', tonumber(t[1]) * 1000 - tonumber(ARGV[3]))
-        local id = redis.call('XADD', KEYS[2], 'MINID', '~', minid, '*', unpack(ARGV, 7))
-        if KEYS[3] ~= KEYS[2] then redis.call('XADD', KEYS[3], 'MINID', '~', minid, id, unpack(ARGV, 7)) end
-        if ARGV[5] ~= '' then redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6]) end
-        redis.call('PUBLISH', ARGV[4], id)
-        return id
+        local minid = string.format('%d', tonumber(t[1]) * 1000 - tonumber(ARGV[1]))
+        local ids = {}
+        local last = false
+        for i = 1, (#KEYS - 2) / 2 do
+          local a = 2 + (i - 1) * 13
+          local once, op = KEYS[1 + 2 * i], KEYS[2 + 2 * i]
+          local now, window = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+          local prev = redis.call('GET', once)
+          if prev and now - tonumber(prev) < window then
+            ids[i] = false
+          else
+            redis.call('SET', once, ARGV[a + 1], 'PX', math.max(2 * window, 1000))
+            local f = {'k', ARGV[a + 5], 't', ARGV[a + 6], 'imei', ARGV[a + 7], 'msisdn', ARGV[a + 8], 'imsi', ARGV[a + 9],
+                       'op', ARGV[a + 10], 'if', ARGV[a + 11], 'ge', ARGV[a + 12], 'node', ARGV[a + 13]}
+            local id = redis.call('XADD', KEYS[1], 'MINID', '~', minid, '*', unpack(f))
+            if op ~= KEYS[1] then redis.call('XADD', op, 'MINID', '~', minid, id, unpack(f)) end
+            if ARGV[a + 3] ~= '' then redis.call('ZADD', KEYS[2], ARGV[a + 3], ARGV[a + 4]) end
+            ids[i] = id
+            last = id
+          end
+        end
+        if last then redis.call('PUBLISH', ARGV[2], last) end
+        return ids
         """;
+
+    private const int ValuesPerEvent = 13;
 
     // KEYS: 1 this half day's HyperLogLog, 2 the previous one's. ARGV: 1-2 IMSIs, 3 ttl (s). Returns the estimate
     // over both: the distinct IMSIs of the last 12 to 24 hours.
@@ -62,19 +79,47 @@ public sealed class EventStore
     /// the grace warning (<paramref name="warningMember"/>).
     /// </summary>
     public async Task<string?> RaiseAsync(EventRecord e, long subscriber, TimeSpan window, TimeSpan retention, long warningDueMs = 0, string warningMember = "")
+        => (await RaiseAsync([new EventRaise(e, subscriber, window, warningDueMs, warningMember)], retention).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// Raises a batch in one script (one round trip, one invocation): each event exactly as the single
+    /// <see cref="RaiseAsync(EventRecord, long, TimeSpan, TimeSpan, long, string)"/> would, in order (a pair twice in
+    /// the batch raises once). Returns the ids in the batch's order, null for each repeat.
+    /// </summary>
+    public async Task<string?[]> RaiseAsync(IReadOnlyList<EventRaise> batch, TimeSpan retention)
     {
-        var op = e.HomeOperator.Length == 0 ? Keys.All : Keys.Operator(e.HomeOperator);
-        var fields = e.ToFields();
-        var args = new RedisValue[6 + fields.Length];
-        args[0] = e.TimeMs;
-        args[1] = (long)window.TotalMilliseconds;
-        args[2] = (long)retention.TotalMilliseconds;
-        args[3] = Keys.Notify.ToString();
-        args[4] = warningDueMs == 0 ? "" : warningDueMs.ToString(CultureInfo.InvariantCulture);
-        args[5] = warningMember;
-        fields.CopyTo(args, 6);
-        var r = await Db.ScriptEvaluateAsync(RaiseScript, [Keys.Once(e.Kind, e.Imei, subscriber), Keys.All, op, Keys.Warnings], args).ConfigureAwait(false);
-        return r.IsNull ? null : r.ToString();
+        if (batch.Count == 0)
+        {
+            return [];
+        }
+
+        var keys = new RedisKey[2 + (2 * batch.Count)];
+        var args = new RedisValue[2 + (ValuesPerEvent * batch.Count)];
+        keys[0] = Keys.All;
+        keys[1] = Keys.Warnings;
+        args[0] = (long)retention.TotalMilliseconds;
+        args[1] = Keys.Notify.ToString();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (e, subscriber, window, warningDueMs, warningMember) = batch[i];
+            keys[2 + (2 * i)] = Keys.Once(e.Kind, e.Imei, subscriber);
+            keys[3 + (2 * i)] = e.HomeOperator.Length == 0 ? Keys.All : Keys.Operator(e.HomeOperator);
+            var a = 2 + (ValuesPerEvent * i);
+            args[a] = e.TimeMs;
+            args[a + 1] = (long)window.TotalMilliseconds;
+            args[a + 2] = warningDueMs == 0 ? RedisValue.EmptyString : warningDueMs;
+            args[a + 3] = warningMember;
+            e.WriteValues(args.AsSpan(a + 4, EventRecord.FieldCount));
+        }
+
+        var r = (RedisResult[])(await Db.ScriptEvaluateAsync(RaiseScript, keys, args).ConfigureAwait(false))!;
+        var ids = new string?[batch.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = r[i].IsNull ? null : r[i].ToString();
+        }
+
+        return ids;
     }
 
     /// <summary>Adds two IMSIs to an IMEI's half-day count; returns the distinct IMSIs of this and the previous half day.</summary>

@@ -38,6 +38,32 @@ public sealed class EventRulesTests : RedisTest
     }
 
     [Fact]
+    public async Task OneBatch_EachPairOnce_IdsInTheBatchOrder_OneScriptPerBatch()
+    {
+        await using var h = await PublisherHarness.StartAsync(Redis.Configuration);
+        var a = PublisherHarness.Msisdn(NewNumber);
+        var b = PublisherHarness.Msisdn("996700000001");
+        Assert.NotNull(await h.Publisher.PublishAsync(Seen(EventKind.NotRegistered, h.Now, b))); // the script is loaded
+        var before = await h.ScriptCallsAsync();
+
+        var ids = await h.Publisher.PublishAsync([
+            Seen(EventKind.StolenSeen, h.Now, a),
+            Seen(EventKind.StolenSeen, h.Now, b),
+            Seen(EventKind.StolenSeen, h.Now, a),
+            Seen(EventKind.NotRegistered, h.Now, a),
+        ]);
+
+        Assert.Equal(1, await h.ScriptCallsAsync() - before);
+        Assert.NotNull(ids[0]);
+        Assert.NotNull(ids[1]);
+        Assert.Null(ids[2]);
+        Assert.NotNull(ids[3]);
+        var all = await h.Db.StreamRangeAsync("eir:ev:all");
+        Assert.Equal([ids[0], ids[1], ids[3]], all.Skip(1).Select(e => (string?)e.Id.ToString()));
+        Assert.Null((await h.Publisher.PublishAsync([Seen(EventKind.StolenSeen, h.Now, b)]))[0]);
+    }
+
+    [Fact]
     public async Task SameSubscriber_ByNumberOrByMappedImsi_OneEvent()
     {
         await using var h = await PublisherHarness.StartAsync(Redis.Configuration);

@@ -63,6 +63,21 @@ internal sealed class PublisherHarness : IAsyncDisposable
     public async Task<List<EventRecord>> AllEventsAsync()
         => [.. (await Db.StreamRangeAsync("eir:ev:all")).Select(EventRecord.FromEntry).OfType<EventRecord>()];
 
+    /// <summary>Scripts Redis ran so far (EVAL and EVALSHA calls, from INFO commandstats).</summary>
+    public async Task<long> ScriptCallsAsync()
+    {
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(Db.Multiplexer.Configuration + ",allowAdmin=true");
+        var info = await admin.GetServer(admin.GetEndPoints()[0]).InfoAsync("commandstats");
+        long calls = 0;
+        foreach (var pair in info.SelectMany(g => g).Where(p => p.Key is "cmdstat_eval" or "cmdstat_evalsha"))
+        {
+            var start = pair.Value.IndexOf("calls=", StringComparison.Ordinal) + "calls=".Length;
+            calls += long.Parse(pair.Value[start..pair.Value.IndexOf(',', start)], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return calls;
+    }
+
     public static long Imsi(string text) => ImsiParser.TryParse(text, out var i) == ParseStatus.Ok ? i.Key : throw new ArgumentException(text);
 
     public static long Msisdn(string text) => MsisdnParser.TryParse(text, 996, out var m) == ParseStatus.Ok ? m.Value : throw new ArgumentException(text);
