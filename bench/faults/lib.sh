@@ -59,7 +59,7 @@ node_start() {
     Redis__Configuration="$redis" Redis__FollowPollInterval=00:00:00.200 \
     Auth__Clients__0__Name=fault Auth__Clients__0__KeySha256="$KEY_HASH" \
     Auth__Clients__0__Roles__0=check Auth__Clients__0__Roles__1=sync Auth__Clients__0__Roles__2=selfservice \
-    Logging__LogLevel__Default=Information "$@" dotnet "$SERVER_DLL" >"$WORK/$name.log" 2>&1 &
+    Logging__LogLevel__Default=Information Logging__Console__TimestampFormat="HH:mm:ss.fff " "$@" dotnet "$SERVER_DLL" >"$WORK/$name.log" 2>&1 &
   PID[$name]=$!
   until_ok 120 curl -fs -o /dev/null "http://${NODE_BIND:-127.0.0.1}:$admin/readyz" || { echo "node $name not ready" >&2; return 1; }
 }

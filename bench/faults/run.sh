@@ -4,15 +4,16 @@
 # checks served, failed checks (any error or a check later than the 2 s deadline), acked batches lost (or applied
 # twice) and the time until every node serves Redis' sequence again.
 #
-#   bench/faults/run.sh                 # every scenario (~6 min on 2 cores); needs root for link-down and disk-full
+#   bench/faults/run.sh                 # every scenario (~8 min on 2 cores); needs root for link-down and disk-full
 #   bench/faults/run.sh fast            # the fast ones (also run by ./test.sh as xunit tests, tests/ImeiEir.Server.Tests/Faults)
-#   bench/faults/run.sh long            # sentinel-failover, link-down, disk-full
+#   bench/faults/run.sh long            # sentinel-failover, sentinel-freeze, link-down, disk-full
 #   bench/faults/run.sh sentinel-failover redis-empty   # named ones
 #
 # Scenarios: redis-kill (Redis SIGKILLed under checks and Apply, restarted on its AOF), redis-empty (restarted empty:
 # sync refused, checks served, imeieir_sync_refused = 1), node-kill (a node SIGKILLed mid-batch, the same batch retried
 # on another node: applied once), slow-redis (Redis paused 3 s under load), sentinel-failover (primary + 2 replicas +
-# 3 sentinels, 2 nodes with Redis:AckReplicas=1, primary SIGKILLed under load), link-down (a node in its own network
+# 3 sentinels, 2 nodes with Redis:AckReplicas=1, primary SIGKILLed under load), sentinel-freeze (the same, primary
+# SIGSTOPped: frozen, its connections open and silent), link-down (a node in its own network
 # namespace, its veth set down for 5 s, then up), disk-full (Redis' dir on a 32 MB tmpfs filled up, then freed).
 # Results: .run/faults/results.txt (one line a scenario) and the logs beside it. Exit 0 when every scenario passed.
 set -euo pipefail
@@ -26,7 +27,7 @@ DEADLINE=${DEADLINE:-2s}
 . "$ROOT/bench/faults/lib.sh"
 
 FAST=(redis-kill redis-empty node-kill slow-redis)
-LONG=(sentinel-failover link-down disk-full)
+LONG=(sentinel-failover sentinel-freeze link-down disk-full)
 case "${1:-all}" in
   all) SCENARIOS=("${FAST[@]}" "${LONG[@]}") ;;
   fast) SCENARIOS=("${FAST[@]}") ;;
@@ -147,7 +148,14 @@ scenario_slow-redis() {
   result slow-redis "$(cat "$WORK/checks.out")" "$(fl verify --redis "127.0.0.1:$port" --acks "$WORK/acks.jsonl")" "${conv:--}" "$(sed 's/^sync: //' "$WORK/sync.out" | head -1)"
 }
 
-scenario_sentinel-failover() {
+scenario_sentinel-failover() { failover sentinel-failover KILL; }
+# The primary frozen (SIGSTOP) instead: its connections stay open and answer nothing, as when its host hangs or is cut
+# off (no connection reset reaches the nodes), so a command already sent to it gets no reply at all.
+scenario_sentinel-freeze() { failover sentinel-freeze STOP; }
+
+# failover NAME SIGNAL: the Sentinel scenario, the primary sent SIGNAL (KILL: it dies, connections reset; STOP: frozen).
+failover() {
+  local name=$1 signal=$2
   local p1 p2 p3 s1 s2 s3
   p1=$(free_port); p2=$(free_port); p3=$(free_port); s1=$(free_port); s2=$(free_port); s3=$(free_port)
   redis_start redis1 "$p1" "$WORK/redis1"
@@ -159,9 +167,13 @@ scenario_sentinel-failover() {
   two_nodes "127.0.0.1:$s1,127.0.0.1:$s2,127.0.0.1:$s3,serviceName=eir" Redis__AckReplicas=1
   load_start 40
   sleep 10
-  local kill_ms; kill_ms=$(now_ms); log "SIGKILL the primary (port $p1)"; redis_kill redis1
-  if [ -n "${DIAG:-}" ]; then  # DIAG=1: node b's managed stacks every ~0.5 s through the failover (dotnet-stack)
-    for i in $(seq 1 14); do ~/.dotnet/tools/dotnet-stack report -p "${PID[node-b]}" >"$WORK/stack-$i.txt" 2>&1; echo "$(now_ms)" >>"$WORK/stack-$i.txt"; sleep 0.3; done &
+  local kill_ms; kill_ms=$(now_ms); log "SIG$signal the primary (port $p1)"
+  if [ "$signal" = KILL ]; then redis_kill redis1; else kill -"$signal" "${PID[redis1]}"; fi
+  if [ -n "${DIAG:-}" ]; then  # DIAG=1: both nodes' managed stacks every ~0.5 s through the failover (dotnet-stack)
+    for i in $(seq 1 14); do
+      for n in a b; do ~/.dotnet/tools/dotnet-stack report -p "${PID[node-$n]}" >"$WORK/stack-$n-$i.txt" 2>&1; echo "$(now_ms)" >>"$WORK/stack-$n-$i.txt"; done
+      sleep 0.3
+    done &
   fi
   until_ok 30 bash -c "[ \"\$(redis-cli --raw -p $s1 sentinel get-master-addr-by-name eir | sed -n 2p)\" != $p1 ]"
   local promoted_ms new; promoted_ms=$(now_ms); new=$(redis-cli --raw -p "$s1" sentinel get-master-addr-by-name eir | sed -n 2p)
@@ -174,7 +186,7 @@ scenario_sentinel-failover() {
   local statuses; statuses=$(python3 -c "import json; print(json.load(open('$WORK/sync.json'))['failedByStatus'])")
   log "kill -> first accepted batch: $(( first_ack - kill_ms )) ms; checks from the kill to 1 s after: $window; sync failures: $statuses"
   local conv; conv=$(fl converge --targets "$A,$B" --key "$KEY" --redis "127.0.0.1:$new" | sed -n 's/^converge: \([0-9.]*\) s.*/\1/p')
-  result sentinel-failover "$(cat "$WORK/checks.out")" "$(fl verify --redis "127.0.0.1:$new" --acks "$WORK/acks.jsonl")" "${conv:--}" \
+  result "$name" "$(cat "$WORK/checks.out")" "$(fl verify --redis "127.0.0.1:$new" --acks "$WORK/acks.jsonl")" "${conv:--}" \
     "promoted after $(( promoted_ms - kill_ms )) ms; first batch accepted $(( first_ack - kill_ms )) ms after the kill; sync failures $statuses; during the failover: $(sed 's/;.*p99 \([0-9.]*\) ms.*max \([0-9.]*\) ms.*/: p99 \1 ms, max \2 ms/' <<<"$window")"
 }
 

@@ -115,7 +115,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
 
         try
         {
-            return new EarlyRead(await _store.Log.GetBatchAsync(batchId).ConfigureAwait(false));
+            return new EarlyRead(await Bounded(_store.Log.GetBatchAsync(batchId)).ConfigureAwait(false));
         }
         catch (Exception ex) when (IsStorageFailure(ex))
         {
@@ -177,6 +177,9 @@ public sealed partial class CommitPipeline : IRegistryWriter
     {
         var inFlight = new Queue<InFlight>();
         var taken = 0;
+        // The batch being answered after its commit left the queue (waiting for replicas, or for its duplicate's
+        // original): a storage failure then must answer it too, or its sender waits for an ack that never comes.
+        PendingBatch? answering = null;
         try
         {
             await _follower.CatchUpAsync().ConfigureAwait(false);
@@ -227,6 +230,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
                 var head = inFlight.Peek();
                 var result = await head.Commit.ConfigureAwait(false);
                 inFlight.Dequeue();
+                answering = head.Batch;
                 if (result.Status == CommitStatus.Committed)
                 {
                     _index.Publish(head.Staged);
@@ -238,6 +242,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
                     }
 
                     head.Batch.Done.TrySetResult(await AcknowledgeAsync(result.Sequence, head.Plan).ConfigureAwait(false));
+                    answering = null;
                     continue;
                 }
 
@@ -270,6 +275,8 @@ public sealed partial class CommitPipeline : IRegistryWriter
                         head.Batch.Done.TrySetResult(BatchOutcome.Fail(BatchStatus.Refused, "sync refused: " + _refusal.Reason));
                         break;
                 }
+
+                answering = null;
             }
         }
         catch (Exception ex)
@@ -290,6 +297,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
             await TakeBackAsync(inFlight, null).ConfigureAwait(false);
             // The client learns the kind of failure, never a message (it can carry key names, and keys carry identifiers).
             var failure = BatchOutcome.Fail(BatchStatus.Unavailable, storage ? StorageErrors.ForClient(ex) : "internal error; retry");
+            answering?.Done.TrySetResult(failure);
             foreach (var f in inFlight)
             {
                 f.Batch.Done.TrySetResult(failure);
@@ -303,6 +311,15 @@ public sealed partial class CommitPipeline : IRegistryWriter
             }
         }
     }
+
+    // One Redis reply the write path waits for at most Redis:ReplyTimeout: a primary that stopped answering without
+    // closing its connections (its host hung or cut off) would otherwise hold this batch, and every one behind it, until
+    // StackExchange.Redis' own timeout. The reply may still come: a commit that lands after all is not acked here, the
+    // client's retry is answered as a duplicate, and a commit planned after it finds the sequence moved.
+    private Task<T> Bounded<T>(Task<T> reply) => reply.WaitAsync(_options.ReplyTimeout);
+
+    // WAIT itself waits up to Redis:AckReplicasTimeout for the replicas; its reply then gets Redis:ReplyTimeout.
+    private Task<long> ReplicasAsync() => _store.Log.WaitForReplicasAsync().WaitAsync(_options.AckReplicasTimeout + _options.ReplyTimeout);
 
     internal static bool IsStorageFailure(Exception ex)
         => ex is RedisException or StoreUnavailableException or TimeoutException or InvalidOperationException { InnerException: RedisException };
@@ -328,7 +345,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
         // A retry of a batch still in flight is not known yet then: its commit answers "duplicate", or, if it no
         // longer plans as valid, the id is read again below.
         var early = batch.Early is null ? null : await batch.Early.ConfigureAwait(false);
-        var known = early is not null ? early.Known : await _store.Log.GetBatchAsync(batch.BatchId).ConfigureAwait(false);
+        var known = early is not null ? early.Known : await Bounded(_store.Log.GetBatchAsync(batch.BatchId)).ConfigureAwait(false);
         if (known is { } k)
         {
             // The original may be one of the commits in flight: answer once they are in.
@@ -343,7 +360,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
         var plan = await batch.Plan(basis, devices).ConfigureAwait(false);
         if (!plan.IsValid)
         {
-            if (early is not null && await _store.Log.GetBatchAsync(batch.BatchId).ConfigureAwait(false) is { } again)
+            if (early is not null && await Bounded(_store.Log.GetBatchAsync(batch.BatchId)).ConfigureAwait(false) is { } again)
             {
                 return inFlight.Count > 0
                     ? Deferred
@@ -356,7 +373,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
         var at = _time.GetUtcNow();
         var staged = _index.Stage(basis.Sequence + 1, CollectionsMarshal.AsSpan(plan.Mutations), at);
         var predecessor = inFlight.Count > 0 ? inFlight.Last() : null;
-        var commit = _store.Commits.CommitAsync(
+        var commit = Bounded(_store.Commits.CommitAsync(
             basis.Sequence,
             _follower.Epoch,
             batch.BatchId,
@@ -364,14 +381,14 @@ public sealed partial class CommitPipeline : IRegistryWriter
             batch.Origin,
             plan,
             at.UtcTicks,
-            predecessor is null ? null : (predecessor.Batch.BatchId, predecessor.Batch.ContentHash));
+            predecessor is null ? null : (predecessor.Batch.BatchId, predecessor.Batch.ContentHash)));
         inFlight.Enqueue(new InFlight(batch, plan, staged, commit));
         return null;
     }
 
     private async Task<BatchOutcome> AcknowledgeAsync(long sequence, BatchPlan plan)
     {
-        var replicas = await _store.Log.WaitForReplicasAsync().ConfigureAwait(false);
+        var replicas = await ReplicasAsync().ConfigureAwait(false);
         if (replicas < _options.AckReplicas)
         {
             return BatchOutcome.Fail(BatchStatus.Unavailable,
@@ -392,7 +409,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
         // The original may still be on its way here from the log; and a retry after a replica shortfall must not
         // be acked before the replicas have it either.
         await _follower.CatchUpAsync().ConfigureAwait(false);
-        var replicas = await _store.Log.WaitForReplicasAsync().ConfigureAwait(false);
+        var replicas = await ReplicasAsync().ConfigureAwait(false);
         if (replicas < _options.AckReplicas)
         {
             return BatchOutcome.Fail(BatchStatus.Unavailable,

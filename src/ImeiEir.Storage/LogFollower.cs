@@ -15,6 +15,9 @@ public sealed partial class LogFollower
 {
     private const int EntriesPerRead = 1000;
 
+    // Following reads fewer entries at once: each read must arrive within Redis:ReplyTimeout.
+    private const int EntriesPerFollowRead = 100;
+
     private readonly EirIndex _index;
     private readonly DeviceDirectory _devices;
     private readonly RedisStore _store;
@@ -69,7 +72,7 @@ public sealed partial class LogFollower
 
         using (await _turn.TakeAsync(ct).ConfigureAwait(false))
         {
-            await CatchUpAsync().ConfigureAwait(false);
+            await CatchUpAsync(bounded: false).ConfigureAwait(false);
         }
 
         await _marks.HydrateAsync(_store.GraceMarks, ct).ConfigureAwait(false);
@@ -95,16 +98,24 @@ public sealed partial class LogFollower
         }
     }
 
-    /// <summary>Applies every log entry after the index sequence. The caller holds the writer's turn.</summary>
-    public async Task CatchUpAsync()
+    /// <summary>
+    /// Applies every log entry after the index sequence, each read answered within <see cref="RedisOptions.ReplyTimeout"/>
+    /// (else <see cref="TimeoutException"/>, nothing applied from that read): the writer's turn is not held longer on a
+    /// primary that stopped answering. The caller holds the writer's turn.
+    /// </summary>
+    public Task CatchUpAsync() => CatchUpAsync(bounded: true);
+
+    // Unbounded at hydration: the whole log after the checkpoint, in large reads, before the node serves at all.
+    private async Task CatchUpAsync(bool bounded)
     {
+        var timeout = bounded ? _options.ReplyTimeout : Timeout.InfiniteTimeSpan;
         while (true)
         {
             var local = _index.Current.Sequence;
-            var entries = await _store.Log.ReadLogAsync(local, EntriesPerRead).ConfigureAwait(false);
+            var entries = await _store.Log.ReadLogAsync(local, bounded ? EntriesPerFollowRead : EntriesPerRead).WaitAsync(timeout).ConfigureAwait(false);
             if (entries.Count == 0)
             {
-                var head = await _store.Log.GetHeadAsync().ConfigureAwait(false);
+                var head = await _store.Log.GetHeadAsync().WaitAsync(timeout).ConfigureAwait(false);
                 Interlocked.Exchange(ref _storeSequence, head.Sequence);
                 CheckHistory(head, local);
                 return;

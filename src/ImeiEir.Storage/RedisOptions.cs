@@ -39,6 +39,16 @@ public sealed class RedisOptions
     /// <summary>How long an ack waits for <see cref="AckReplicas"/>. Default 1 s.</summary>
     public TimeSpan AckReplicasTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a write (its reads, its commit, <c>WAIT</c> beyond <see cref="AckReplicasTimeout"/>) and the log
+    /// following it depends on wait for one Redis reply before the batch is answered UNAVAILABLE (the client retries
+    /// with the same batch id; a commit that still lands is then acked as a duplicate). Default 2 s: a commit takes
+    /// milliseconds, while a primary that stopped answering without closing its connections (its host hung or cut off)
+    /// would otherwise hold every batch until StackExchange.Redis' own timeout (10 s), past a Sentinel failover (~3 s).
+    /// Hydration and checkpoints are not bounded by it.
+    /// </summary>
+    public TimeSpan ReplyTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long an accepted batch id is remembered for retries. Default 7 days (the contract's minimum).</summary>
     public TimeSpan BatchIdRetention { get; set; } = TimeSpan.FromDays(7);
 
@@ -91,6 +101,11 @@ public sealed class RedisOptions
         if (AckReplicasTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(AckReplicasTimeout), "Redis:AckReplicasTimeout must be positive.");
+        }
+
+        if (ReplyTimeout < TimeSpan.FromMilliseconds(100) || ReplyTimeout > TimeSpan.FromMinutes(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReplyTimeout), $"Redis:ReplyTimeout must be between 00:00:00.100 and 00:01:00 (is {ReplyTimeout}).");
         }
 
         if (CheckpointEveryMutations < 1)

@@ -9,6 +9,7 @@ namespace ImeiEir.Server.Tests.Faults;
 /// The fast scenarios of the fault suite (bench/faults/run.sh runs them with processes and reports their timings):
 /// whatever Redis does, checks are answered from memory and never fail, and no acked batch is lost or applied twice.
 /// </summary>
+[Collection(FaultsCollection.Name)]
 public sealed partial class RedisFaultTests
 {
     [GeneratedRegex(@"(?m)^imeieir_sync_refused(\{[^}]*\})? 1( |$)")]
@@ -92,6 +93,31 @@ public sealed partial class RedisFaultTests
 
         Assert.Equal(0, load.Failed);
         await AssertEachAckedOnceAsync(redis, load.Acked);
+    }
+
+    [Fact]
+    public async Task RedisKilled_AfterCommitWhileAckWaitsForReplicas_BatchAnsweredUnavailable()
+    {
+        // No replica, and WAIT given a minute: the commit is in Redis and the ack waits in WAIT when Redis dies. The
+        // batch must be answered (UNAVAILABLE: the sender retries, and its retry is then acked as a duplicate), not
+        // left without an answer.
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        await using var a = await TestNode.StartAsync(redis.Configuration, new Dictionary<string, string?>
+        {
+            ["Redis:AckReplicas"] = "1",
+            ["Redis:AckReplicasTimeout"] = "00:01:00",
+        });
+        var batch = new DeltaBatch { BatchId = "wait-then-kill" };
+        batch.Deltas.Add(D.Register("WAIT-KILL", FaultLoad.SeededImei(700)));
+
+        var applying = a.ApplyAsync(batch);
+        var clients = await Eventually.ReachAsync(async () => string.Join('\n', await redis.Cli("INFO", "clients")), info => info.Contains("blocked_clients:1", StringComparison.Ordinal));
+        Assert.Contains("blocked_clients:1", clients, StringComparison.Ordinal);
+        await redis.StopAsync();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => applying);
+        Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
     }
 
     private static async Task AssertEachAckedOnceAsync(RedisServer redis, List<string> acked)
