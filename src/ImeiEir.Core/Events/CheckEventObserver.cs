@@ -74,14 +74,13 @@ public sealed class CheckEventObserver : ICheckObserver
     {
         var kind = observation.Kind;
         var now = observation.TimeTicks;
-        if (_recent.IsRecent(kind, observation.Imei, subscriber, now))
+        // Clone candidates are remembered for the half day the sightings table keys by, whatever the event's window.
+        var window = kind == EventKind.CloneSuspected ? TimeSpan.TicksPerHour * 12 : _windows.Ticks(kind);
+        if (!_recent.TryClaim(kind, observation.Imei, subscriber, now, now + window))
         {
             return;
         }
 
-        // Clone candidates are remembered for the half day the sightings table keys by, whatever the event's window.
-        var window = kind == EventKind.CloneSuspected ? TimeSpan.TicksPerHour * 12 : _windows.Ticks(kind);
-        _recent.Remember(kind, observation.Imei, subscriber, now + window);
         if (!_queue.TryWrite(in observation))
         {
             _recent.Forget(kind, observation.Imei, subscriber);

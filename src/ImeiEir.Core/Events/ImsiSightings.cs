@@ -9,24 +9,19 @@ namespace ImeiEir.Core.Events;
 /// </summary>
 public sealed class ImsiSightings
 {
-    private const int Stripes = 64;
     private static readonly long HalfDay = TimeSpan.FromHours(12).Ticks;
     private readonly long[] _tags;
     private readonly long[] _imsis;
-    private readonly Lock[] _locks = new Lock[Stripes];
+    private readonly Lock[] _locks = SlotTable.Locks();
     private readonly int _mask;
 
     /// <param name="slots">Table size, rounded up to a power of two (Events:CloneTableSlots).</param>
     public ImsiSightings(int slots)
     {
-        var n = (int)Math.Max(64, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(slots, 64, 1 << 28)));
+        var n = SlotTable.Size(slots);
         _tags = new long[n];
         _imsis = new long[n];
         _mask = n - 1;
-        for (var i = 0; i < Stripes; i++)
-        {
-            _locks[i] = new Lock();
-        }
     }
 
     /// <summary>The half-day bucket of a time (the unit the cluster-wide counts are kept in).</summary>
@@ -46,7 +41,7 @@ public sealed class ImsiSightings
             return 0;
         }
 
-        lock (_locks[slot & (Stripes - 1)])
+        lock (_locks[slot & (SlotTable.Stripes - 1)])
         {
             if (_tags[slot] != tag)
             {

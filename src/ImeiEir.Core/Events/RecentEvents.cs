@@ -9,45 +9,39 @@ namespace ImeiEir.Core.Events;
 /// </summary>
 public sealed class RecentEvents
 {
-    private const int Stripes = 64;
     private readonly long[] _keys;
     private readonly long[] _until;
-    private readonly Lock[] _locks = new Lock[Stripes];
+    private readonly Lock[] _locks = SlotTable.Locks();
     private readonly int _mask;
 
     /// <param name="slots">Table size, rounded up to a power of two (16 bytes a slot).</param>
     public RecentEvents(int slots)
     {
-        var n = (int)Math.Max(64, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(slots, 64, 1 << 28)));
+        var n = SlotTable.Size(slots);
         _keys = new long[n];
         _until = new long[n];
         _mask = n - 1;
-        for (var i = 0; i < Stripes; i++)
-        {
-            _locks[i] = new Lock();
-        }
     }
 
-    /// <summary>True when this pair was raised by this node and its window has not run out at <paramref name="nowTicks"/>.</summary>
-    public bool IsRecent(EventKind kind, long imei, long subscriber, long nowTicks)
+    /// <summary>
+    /// Claims the pair for raising: false when this node raised it and its window has not run out at
+    /// <paramref name="nowTicks"/>; else remembers it as raised until <paramref name="untilTicks"/> and returns true.
+    /// One hash and one lock: two checks of the same pair at once cannot both claim it.
+    /// </summary>
+    public bool TryClaim(EventKind kind, long imei, long subscriber, long nowTicks, long untilTicks)
     {
         var h = Hash(kind, imei, subscriber);
         var slot = (int)(h & (ulong)_mask);
-        lock (_locks[slot & (Stripes - 1)])
+        lock (_locks[slot & (SlotTable.Stripes - 1)])
         {
-            return _keys[slot] == (long)h && _until[slot] > nowTicks;
-        }
-    }
+            if (_keys[slot] == (long)h && _until[slot] > nowTicks)
+            {
+                return false;
+            }
 
-    /// <summary>Remembers the pair as raised until <paramref name="untilTicks"/>.</summary>
-    public void Remember(EventKind kind, long imei, long subscriber, long untilTicks)
-    {
-        var h = Hash(kind, imei, subscriber);
-        var slot = (int)(h & (ulong)_mask);
-        lock (_locks[slot & (Stripes - 1)])
-        {
             _keys[slot] = (long)h;
             _until[slot] = untilTicks;
+            return true;
         }
     }
 
@@ -56,7 +50,7 @@ public sealed class RecentEvents
     {
         var h = Hash(kind, imei, subscriber);
         var slot = (int)(h & (ulong)_mask);
-        lock (_locks[slot & (Stripes - 1)])
+        lock (_locks[slot & (SlotTable.Stripes - 1)])
         {
             if (_keys[slot] == (long)h)
             {
