@@ -77,7 +77,6 @@ public sealed class BatchCommitter
     private readonly RedisOptions _options;
     private readonly AuditTrail _audit;
     private readonly AuditOptions _auditOptions;
-    private readonly string _nodeName = Environment.MachineName + "-" + Environment.ProcessId;
 
     public BatchCommitter(RedisConnectionProvider connection, RedisKeys keys, RedisOptions options, AuditTrail audit, AuditOptions auditOptions)
     {
@@ -175,7 +174,7 @@ public sealed class BatchCommitter
 
             args[a++] = _keys.Changes.ToString();
             args[a++] = (long)_auditOptions.Retention.TotalMilliseconds;
-            foreach (var v in AuditTrail.EntryValues(origin, _nodeName))
+            foreach (var v in AuditTrail.EntryValues(origin, NodeName.Current))
             {
                 args[a++] = v;
             }

@@ -19,7 +19,6 @@ public sealed partial class Checkpointer
     private readonly RedisOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
-    private readonly string _nodeName = Environment.MachineName + "-" + Environment.ProcessId;
     private long _sinceCheckpoint;
     private DateTimeOffset _lastAttempt;
 
@@ -75,7 +74,7 @@ public sealed partial class Checkpointer
     /// <summary>The second half: writes the candidate; only the mutations it covers leave the count.</summary>
     internal async Task<bool> WriteAsync(Candidate candidate)
     {
-        var written = await _store.WriteCheckpointAsync(candidate.View.Snapshot, candidate.View.Sequence, _nodeName, candidate.Devices).ConfigureAwait(false);
+        var written = await _store.WriteCheckpointAsync(candidate.View.Snapshot, candidate.View.Sequence, NodeName.Current, candidate.Devices).ConfigureAwait(false);
         if (written)
         {
             Interlocked.Add(ref _sinceCheckpoint, -candidate.Covered);
