@@ -29,46 +29,13 @@ REDIS_FSYNC=${REDIS_FSYNC:-always}
 CLONES=${CLONES:-0}
 OUT=${OUT:-bench/results/events}
 DATA=bench/.data/events
-ARTIFACTS=bench/.data/artifacts
-
-log() { printf '\n== %s  %s\n' "$(date +%T)" "$*"; }
-for c in redis-server redis-cli jq curl; do command -v "$c" >/dev/null || { echo "needs $c (see bench/run.sh)" >&2; exit 1; }; done
-
-log "building Release"
-dotnet build src/ImeiEir.Server/ImeiEir.Server.csproj -c Release --artifacts-path "$ARTIFACTS" -v q -nologo | grep -E "error|Elapsed" || true
-dotnet build bench/ImeiEir.LoadTest/ImeiEir.LoadTest.csproj -c Release --artifacts-path "$ARTIFACTS" -v q -nologo | grep -E "error|Elapsed" || true
-SERVER_DLL=$ARTIFACTS/bin/ImeiEir.Server/release/ImeiEir.Server.dll
-LT_DLL=$ARTIFACTS/bin/ImeiEir.LoadTest/release/ImeiEir.LoadTest.dll
-lt() { dotnet "$LT_DLL" "$@"; }
-
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+need_tools
+build_release
 rm -rf "$DATA" "$OUT"
 mkdir -p "$DATA" "$OUT"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  sleep 2
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT INT TERM
-
-REDIS=$(lt free-port)
-redis-server --port "$REDIS" --bind 127.0.0.1 --dir "$ROOT/$DATA" --appendonly yes --appendfsync "$REDIS_FSYNC" \
-  --save "" --daemonize no --protected-mode yes >"$DATA/redis.log" 2>&1 &
-PIDS+=($!)
-REDIS_PID=$!
-for _ in $(seq 100); do redis-cli -p "$REDIS" ping >/dev/null 2>&1 && break; sleep 0.05; done
-
-start_node() { # name grpc admin KEY=VALUE...
-  local name=$1 grpc=$2 admin=$3
-  shift 3
-  env Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc" Kestrel__Endpoints__Admin__Url="http://127.0.0.1:$admin" \
-    Redis__Configuration="127.0.0.1:$REDIS" Auth__Enabled=false Logging__LogLevel__Default=Warning "$@" \
-    dotnet "$SERVER_DLL" >"$DATA/$name.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 2400); do [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$admin/readyz") == 200 ]] && return; sleep 0.05; done
-  echo "$name never became ready" >&2; exit 1
-}
+start_redis --appendonly yes --appendfsync "$REDIS_FSYNC"
 
 ON_GRPC=$(lt free-port); ON_ADMIN=$(lt free-port); OFF_GRPC=$(lt free-port); OFF_ADMIN=$(lt free-port)
 # shellcheck disable=SC2086

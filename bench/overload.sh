@@ -28,55 +28,13 @@ CHANNELS=${CHANNELS:-2}
 TICK=${TICK:-500us}
 OUT=${OUT:-bench/results/overload}
 DATA=bench/.data/overload
-ARTIFACTS=bench/.data/artifacts
-
-log() { printf '\n== %s  %s\n' "$(date +%T)" "$*"; }
-
-for tool in redis-server redis-cli jq curl; do
-  command -v "$tool" >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools jq curl >/dev/null; break; }
-done
-
-log "building Release"
-dotnet build src/ImeiEir.Server/ImeiEir.Server.csproj -c Release --artifacts-path "$ARTIFACTS" -v q -nologo | grep -E "error|Warn|Elapsed" || true
-dotnet build bench/ImeiEir.LoadTest/ImeiEir.LoadTest.csproj -c Release --artifacts-path "$ARTIFACTS" -v q -nologo | grep -E "error|Warn|Elapsed" || true
-SERVER_DLL=$ARTIFACTS/bin/ImeiEir.Server/release/ImeiEir.Server.dll
-LT_DLL=$ARTIFACTS/bin/ImeiEir.LoadTest/release/ImeiEir.LoadTest.dll
-[[ -f $SERVER_DLL && -f $LT_DLL ]] || { echo "build failed" >&2; exit 1; }
-lt() { dotnet "$LT_DLL" "$@"; }
-
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+need_tools
+build_release
 rm -rf "$DATA" "$OUT"
 mkdir -p "$DATA" "$OUT"
-
-# --- processes (each started here, stopped by its own pid on exit) ------------------------------------------------
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  sleep 2
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT INT TERM
-
-REDIS=$(lt free-port)
-redis-server --port "$REDIS" --bind 127.0.0.1 --dir "$ROOT/$DATA" --appendonly no --save "" --daemonize no \
-  --protected-mode yes >"$DATA/redis.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 100); do redis-cli -p "$REDIS" ping >/dev/null 2>&1 && break; sleep 0.05; done
-
-start_node() { # name grpc admin [KEY=VALUE ...]
-  local name=$1 grpc=$2 admin=$3
-  shift 3
-  env Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc" Kestrel__Endpoints__Admin__Url="http://127.0.0.1:$admin" \
-    Redis__Configuration="127.0.0.1:$REDIS" Auth__Enabled=false Logging__LogLevel__Default=Warning "$@" \
-    dotnet "$SERVER_DLL" >"$DATA/$name.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 1200); do
-    [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$admin/readyz") == 200 ]] && return
-    sleep 0.1
-  done
-  echo "node $name never became ready" >&2
-  exit 1
-}
+start_redis --appendonly no
 
 ON_GRPC=$(lt free-port); ON_ADMIN=$(lt free-port)
 OFF_GRPC=$(lt free-port); OFF_ADMIN=$(lt free-port)
