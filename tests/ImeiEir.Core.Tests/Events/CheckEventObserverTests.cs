@@ -161,6 +161,19 @@ public sealed class CheckEventObserverTests
     }
 
     [Fact]
+    public void CloneCandidate_NullImei_NeverACandidate()
+    {
+        var w = new World();
+
+        // The null IMEI is shared by design (amnesty bound it to many numbers): many home IMSIs are no clone signal.
+        w.Check("00000000000000", "", "437010000000001");
+        w.Check("00000000000000", "", "437050000000002");
+        w.Check("000000000000000", "", "437090000000003");
+
+        Assert.DoesNotContain(w.Drain(), e => e.Kind == EventKind.CloneSuspected);
+    }
+
+    [Fact]
     public void CloneCandidate_SecondHomeImsiOfAnImei_OncePerImsi()
     {
         var w = new World();
