@@ -29,7 +29,7 @@ internal sealed class PublisherHarness : IAsyncDisposable
         var queue = new EventQueue(16);
         var metrics = new EventsMetrics(_services.GetRequiredService<IMeterFactory>(), queue);
         var factory = new EventFactory(new HomeOperators(HomeOperators.DefaultThreeDigitMncCountries), "t");
-        Store = new EventStore(new EventsRedis(store, new RedisOptions()));
+        Store = new EventStore(new EventsRedis(store.Connection, new RedisOptions()));
         Publisher = new EventPublisher(queue, Store, factory, Index, windows, options, metrics, Time, NullLogger<EventPublisher>.Instance);
         Sweeper = new GraceWarningSweeper(Store, Index, factory, windows, options, metrics, Time, NullLogger<GraceWarningSweeper>.Instance);
     }
