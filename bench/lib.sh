@@ -1,11 +1,17 @@
-# Shared start-up of the single-machine benchmark scripts (bench/events.sh, bench/overload.sh): build the node and
+# Shared start-up of the single-machine benchmark scripts (bench/events.sh, bench/overload.sh, bench/security.sh): build the node and
 # the load tool into bench/.data/artifacts, start processes that are stopped by their own pids on exit, a private
 # redis-server and nodes on loopback. Source it after setting ROOT (the repository) and DATA (a scratch folder).
-# Provides: log, build_release (SERVER_DLL, LT_DLL, lt), PIDS + cleanup trap, start_redis (REDIS port), start_node.
+# Provides: log, need_apt, need_tools, build_release (SERVER_DLL, LT_DLL, lt), PIDS + cleanup trap (then the script's own cleanup_extra, if it defines one), start_redis (REDIS port), start_node.
 
 ARTIFACTS=${ARTIFACTS:-bench/.data/artifacts}
 
 log() { printf '\n== %s  %s\n' "$(date +%T)" "$*"; }
+
+need_apt() { # command package: installs the Debian package when the command is missing
+  command -v "$1" >/dev/null 2>&1 && return
+  log "installing $2"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+}
 
 need_tools() { # installs redis-server, redis-cli, jq, curl when one is missing (Debian)
   for tool in redis-server redis-cli jq curl; do
@@ -29,7 +35,9 @@ cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   sleep 2
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  # Only our own processes: a bare `wait` would also wait for a script's `tee` of its console, which waits for us.
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if declare -F cleanup_extra >/dev/null; then cleanup_extra; fi
 }
 trap cleanup EXIT INT TERM
 

@@ -34,16 +34,8 @@ KEEP_PKI=${KEEP_PKI:-0}
 OUT=${OUT:-bench/results/security}
 DATA=bench/.data/security
 PKI=$DATA/pki
-ARTIFACTS=bench/.data/artifacts
-
-log() { printf '\n== %s  %s\n' "$(date +%T)" "$*"; }
-
-# --- tools ---------------------------------------------------------------------------------------------------
-need_apt() { # command package
-  command -v "$1" >/dev/null 2>&1 && return
-  log "installing $2"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 need_apt redis-server redis-server
 need_apt redis-cli redis-tools
 need_apt h2load nghttp2-client
@@ -55,14 +47,7 @@ STARTED=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 T0=$(date +%s)
 
-# --- build (into bench/.data/artifacts, as bench/run.sh does) -------------------------------------------------
-log "building Release"
-dotnet build src/ImeiEir.Server/ImeiEir.Server.csproj -c Release --artifacts-path "$ARTIFACTS" -v q -nologo | grep -E " error |rror\(s\)|Elapsed" || true
-dotnet build bench/ImeiEir.LoadTest/ImeiEir.LoadTest.csproj -c Release --artifacts-path "$ARTIFACTS" -v q -nologo | grep -E " error |rror\(s\)|Elapsed" || true
-SERVER_DLL=$ARTIFACTS/bin/ImeiEir.Server/release/ImeiEir.Server.dll
-LT_DLL=$ARTIFACTS/bin/ImeiEir.LoadTest/release/ImeiEir.LoadTest.dll
-[[ -f $SERVER_DLL && -f $LT_DLL ]] || { echo "build failed" >&2; exit 1; }
-lt() { dotnet "$LT_DLL" "$@"; }
+build_release
 
 rm -rf "$DATA"
 mkdir -p "$PKI" "$OUT/rounds" "$OUT/lt" "$OUT/h2load"
@@ -70,17 +55,8 @@ chmod 700 "$PKI"
 find "$OUT" -maxdepth 2 -type f \( -name "*.json" -o -name "*.md" -o -name "*.txt" \) -delete
 exec > >(tee "$OUT/console.txt") 2>&1 # the run's own log, kept with its results (no key or token is printed)
 
-# --- processes (each started here, stopped by its own pid on exit) ---------------------------------------------
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  sleep 2
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  # Only our own processes: a bare `wait` would also wait for the console's tee, which waits for this shell to end.
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  [[ $KEEP_PKI == 1 ]] || rm -rf "$PKI"
-}
-trap cleanup EXIT INT TERM
+# Processes are stopped by their own pids on exit (bench/lib.sh); then the throw-away PKI goes.
+cleanup_extra() { [[ $KEEP_PKI == 1 ]] || rm -rf "$PKI"; }
 
 # --- throw-away PKI and credentials (private keys never leave bench/.data/security/pki) -------------------------
 log "PKI: CA, server certificate (127.0.0.1), client certificates, NRF ES256 key and token, API key"
