@@ -14,6 +14,10 @@ internal sealed class EventWatch(EventFeed.EventFeedClient feed, Metadata header
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var call = feed.Subscribe(request, headers, cancellationToken: stop.Token);
+
+        // The idle time counts from the feed's response headers (the group exists, delivery begins), so a slow
+        // connection set-up is not taken for "caught up".
+        await call.ResponseHeadersAsync.WaitAsync(ct);
         var shown = 0;
         while (true)
         {

@@ -45,6 +45,10 @@ internal sealed partial class EventFeedService(
         {
             await Redis(() => store.EnsureGroupAsync(stream, group)).ConfigureAwait(false);
 
+            // Headers now, before any event: a client can tell "the feed is open" from "no event yet" (eir events
+            // counts its idle time from here, not from the connection's set-up).
+            await context.WriteResponseHeadersAsync(new Metadata()).ConfigureAwait(false);
+
             // 1. What this consumer was given before and has not acknowledged, oldest first.
             RedisValue after = "0-0";
             while (true)
