@@ -6,7 +6,8 @@
 #   bench/events.sh                    # ~6 minutes on 2 cores
 #   ROUNDS=5 DURATION=20s bench/events.sh
 #
-# Two nodes of the same build on one Redis: ON (events on) and OFF (Events:Enabled=false). The mix is 87 % registered,
+# Two nodes of the same build on one Redis: ON (events on) and OFF (Events:Enabled=false), both following the log of a
+# third node the data is seeded through (stopped before the rounds, so neither measured node holds a writer's heap). The mix is 87 % registered,
 # 10 % bound, 3 % unknown (not registered); ON has Events:NotRegisteredEvery=1ms, so every one of those 3 % raises an
 # event (the node's dedupe and the cluster-wide window let each through), the worst case of the rule (the default
 # 7 days lets only a pair's first check through). The mix keeps one home SIM per IMEI (seed --mix-one-sim), as real
@@ -51,8 +52,13 @@ CPU="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores"
 
 if [[ $CLONES == 1 ]]; then SIMS=(); else SIMS=(--mix-one-sim); fi
 log "seed: $DEVICES devices; mix 87 % registered, 10 % bound, 3 % unknown; ${SIMS[*]:-random home SIMs (clone-heavy)}"
-lt seed --target "$ON" --devices "$DEVICES" --mix-file "$DATA/mix.jsonl" "${SIMS[@]}" \
+# Seeded through a third node, stopped after: ON and OFF both follow the log (neither holds a writer's heap).
+SEED_GRPC=$(lt free-port); SEED_ADMIN=$(lt free-port)
+start_node seeder "$SEED_GRPC" "$SEED_ADMIN" Events__Enabled=false
+SEED_PID=${PIDS[-1]}
+lt seed --target "http://127.0.0.1:$SEED_GRPC" --devices "$DEVICES" --mix-file "$DATA/mix.jsonl" "${SIMS[@]}" \
   --mix-weights registered=0.87,bound=0.10,grace=0,roaming=0,stolen=0,unknown=0.03,malformed=0 --json "$OUT/seed.json"
+kill "$SEED_PID"; wait "$SEED_PID" 2>/dev/null || true
 for _ in $(seq 200); do
   a=$(curl -s "http://127.0.0.1:$ON_ADMIN/metrics" | awk '/^imeieir_index_sequence/ {print $2}')
   b=$(curl -s "http://127.0.0.1:$OFF_ADMIN/metrics" | awk '/^imeieir_index_sequence/ {print $2}')
