@@ -62,30 +62,18 @@ internal sealed class Overlay
 
     /// <summary>The state at <paramref name="sequence"/> of every key changed by then, for compaction (writer only).</summary>
     public ChangeSet Latest(long sequence) => new(
-        Values(Registered, sequence),
-        Values(Stolen, sequence),
-        Values(Bindings, sequence),
-        Values(Subscribers, sequence));
-
-    private static Dictionary<long, T> Values<T>(VersionedMap<T> map, long sequence)
-    {
-        var latest = map.Latest(sequence);
-        var values = new Dictionary<long, T>(latest.Count);
-        foreach (var (key, (_, value)) in latest)
-        {
-            values[key] = value;
-        }
-
-        return values;
-    }
+        Registered.Latest(sequence),
+        Stolen.Latest(sequence),
+        Bindings.Latest(sequence),
+        Subscribers.Latest(sequence));
 }
 
-/// <summary>The newest state of every key an overlay changed: what compaction folds into a new snapshot.</summary>
+/// <summary>The newest state of every key an overlay changed, keys ascending: what compaction folds into a new snapshot.</summary>
 internal sealed record ChangeSet(
-    Dictionary<long, bool> Registered,
-    Dictionary<long, bool> Stolen,
-    Dictionary<long, BindingList> Bindings,
-    Dictionary<long, long> Subscribers)
+    SortedChanges<bool> Registered,
+    SortedChanges<bool> Stolen,
+    SortedChanges<BindingList> Bindings,
+    SortedChanges<long> Subscribers)
 {
     public bool IsEmpty => Registered.Count + Stolen.Count + Bindings.Count + Subscribers.Count == 0;
 }
