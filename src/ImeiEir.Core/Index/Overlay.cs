@@ -18,6 +18,17 @@ internal sealed class Overlay
     /// <summary>A new, empty overlay (each index owns its own: the writer appends to it).</summary>
     public static Overlay Create() => new(new(), new(), new(), new());
 
+    /// <summary>
+    /// A new, empty overlay with room for as many entries of each kind as <paramref name="previous"/> holds: after a
+    /// compaction under a steady sync the next overlay fills up alike, and would otherwise grow (and copy) its way there
+    /// from empty. Three times the entries, rounded up to a power of two: the load factor (1/2) with room to spare.
+    /// </summary>
+    public static Overlay CreateLike(Overlay previous) => new(
+        new(3 * previous.Registered.Count),
+        new(3 * previous.Stolen.Count),
+        new(3 * previous.Bindings.Count),
+        new(3 * previous.Subscribers.Count));
+
     public VersionedMap<bool> Registered { get; }
 
     public VersionedMap<bool> Stolen { get; }
