@@ -235,7 +235,7 @@ public sealed class BindingTable
 
     private readonly struct Merging(BindingTable old, BindingList[] changes) : Compactor.IMergeTarget
     {
-        public CompactKeySet.Builder Imeis { get; } = new();
+        public CompactKeySet.Builder Imeis { get; } = new(old._imeis, changes.Length);
 
         public List<int> Offsets { get; } = new(old._offsets.Length + changes.Length) { 0 };
 
@@ -351,7 +351,7 @@ public sealed class SubscriberTable
 
     private struct Merging(SubscriberTable old, long[] changes) : Compactor.IMergeTarget
     {
-        public readonly CompactKeySet.Builder Imsis { get; } = new();
+        public readonly CompactKeySet.Builder Imsis { get; } = new(old._imsis, changes.Length);
 
         public readonly long[] Msisdns { get; } = new long[old._msisdns.Length + changes.Length];
 

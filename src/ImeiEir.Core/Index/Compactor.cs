@@ -67,7 +67,7 @@ internal static class Compactor
 
     private static CompactKeySet MergeSet(CompactKeySet set, SortedChanges<bool> changes)
     {
-        var target = new SetMerge(new CompactKeySet.Builder(), changes.Values);
+        var target = new SetMerge(new CompactKeySet.Builder(set, changes.Count), changes.Values);
         Merge(set, changes.Keys, ref target);
         return target.Keys.Build();
     }
