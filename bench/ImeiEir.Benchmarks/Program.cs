@@ -146,6 +146,12 @@ if (args is ["--apply", ..])
     return 0;
 }
 
+if (args is ["--sync", ..])
+{
+    // Where a saturating sync's CPU goes per delta, stage by stage, in process (SyncStages).
+    return SyncStages.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2_000_000, 300, 10_000);
+}
+
 if (args is ["--compact", ..])
 {
     // One compaction at the national scale: the 10 M data set's snapshot, then each 250 000 of the ApplyBenchmarks

@@ -226,20 +226,20 @@ public sealed class BindingTable
     /// This table with <paramref name="changes"/> applied (an IMEI's new records, empty to remove it), in one merge
     /// pass that copies unchanged records and IMSI indexes as they are (the compaction's path).
     /// </summary>
-    internal BindingTable With(Dictionary<long, BindingList> changes)
+    internal BindingTable With(SortedChanges<BindingList> changes)
     {
-        var target = new Merging(this, changes);
+        var target = new Merging(this, changes.Values);
         Compactor.Merge(_imeis, changes.Keys, ref target);
         return new BindingTable(target.Imeis.Build(), [.. target.Offsets], [.. target.Records], target.ImsiIndex);
     }
 
-    private readonly struct Merging(BindingTable old, Dictionary<long, BindingList> changes) : Compactor.IMergeTarget
+    private readonly struct Merging(BindingTable old, BindingList[] changes) : Compactor.IMergeTarget
     {
-        public CompactKeySet.Builder Imeis { get; } = new();
+        public CompactKeySet.Builder Imeis { get; } = new(old._imeis, changes.Length);
 
-        public List<int> Offsets { get; } = new(old._offsets.Length + changes.Count) { 0 };
+        public List<int> Offsets { get; } = new(old._offsets.Length + changes.Length) { 0 };
 
-        public List<BindingRecord> Records { get; } = new(old._records.Length + changes.Count);
+        public List<BindingRecord> Records { get; } = new(old._records.Length + changes.Length);
 
         public Dictionary<long, long[]> ImsiIndex { get; } = [];
 
@@ -249,9 +249,9 @@ public sealed class BindingTable
             Put(imei, old._records.AsSpan(start, old._offsets[rank + 1] - start), old._imsiIndex.GetValueOrDefault(imei));
         }
 
-        public void Change(long imei)
+        public void Change(long imei, int index)
         {
-            var list = changes[imei].Records;
+            var list = changes[index].Records;
             if (list.Length != 0)
             {
                 Put(imei, list, BindingList.BuildImsiIndex(list));
@@ -340,26 +340,26 @@ public sealed class SubscriberTable
     /// This table with <paramref name="changes"/> applied (IMSI key → MSISDN, 0 removes the IMSI), in one merge
     /// pass over the keys and the numbers by rank (the compaction's path).
     /// </summary>
-    internal SubscriberTable With(Dictionary<long, long> changes)
+    internal SubscriberTable With(SortedChanges<long> changes)
     {
-        var target = new Merging(this, changes);
+        var target = new Merging(this, changes.Values);
         Compactor.Merge(_imsis, changes.Keys, ref target);
         var values = target.Msisdns;
         Array.Resize(ref values, target.Count);
         return new SubscriberTable(target.Imsis.Build(), values);
     }
 
-    private struct Merging(SubscriberTable old, Dictionary<long, long> changes) : Compactor.IMergeTarget
+    private struct Merging(SubscriberTable old, long[] changes) : Compactor.IMergeTarget
     {
-        public readonly CompactKeySet.Builder Imsis { get; } = new();
+        public readonly CompactKeySet.Builder Imsis { get; } = new(old._imsis, changes.Length);
 
-        public readonly long[] Msisdns { get; } = new long[old._msisdns.Length + changes.Count];
+        public readonly long[] Msisdns { get; } = new long[old._msisdns.Length + changes.Length];
 
         public int Count { get; private set; }
 
         public void Keep(long imsi, int rank) => Put(imsi, old._msisdns[rank]);
 
-        public void Change(long imsi) => Put(imsi, changes[imsi]);
+        public void Change(long imsi, int index) => Put(imsi, changes[index]);
 
         private void Put(long imsi, long msisdn)
         {

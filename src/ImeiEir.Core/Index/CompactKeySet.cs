@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace ImeiEir.Core.Index;
 
@@ -78,6 +79,7 @@ public sealed unsafe class CompactKeySet
     private readonly ushort* _blockRanks;           // per bitmap, keys before each 8-word block
     private readonly uint _slots;
     private readonly int[] _order;                  // table positions in ascending High order (enumeration)
+    private readonly (int Lows, int Bits, int Runs, int BlockRanks) _sizes; // of the arrays: a builder of the next set starts at them
 
     public static CompactKeySet Empty { get; } = new Builder().Build();
 
@@ -133,6 +135,7 @@ public sealed unsafe class CompactKeySet
         _lows = (ushort*)(p += runBytes);
         _blockRanks = (ushort*)(p + lowBytes);
         _slots = (uint)slots;
+        _sizes = (b.Lows.Count, b.Bits.Count, b.Runs.Count, b.BlockRanks.Count);
         CollectionsMarshal.AsSpan(b.Bits).CopyTo(new Span<ulong>(_bits, b.Bits.Count));
         CollectionsMarshal.AsSpan(b.Runs).CopyTo(new Span<ushort>(_runs, b.Runs.Count));
         CollectionsMarshal.AsSpan(b.Lows).CopyTo(new Span<ushort>(_lows, b.Lows.Count));
@@ -141,6 +144,15 @@ public sealed unsafe class CompactKeySet
         _order = new int[containers.Count];
         for (var i = 0; i < containers.Count; i++)
         {
+            // A sparse set (IMSIs: a container per key) writes its slots in random order, a cache miss each: the slot
+            // of a container PrefetchAhead further is fetched meanwhile.
+            if (Sse.IsSupported && i + PrefetchAhead < containers.Count)
+            {
+                var ahead = Slot((ulong)containers[i + PrefetchAhead].High);
+                Sse.Prefetch0(_table + ahead);
+                Sse.Prefetch0(_ranks + ahead);
+            }
+
             var c = containers[i];
             var slot = Slot((ulong)c.High);
             while (_table[slot].Tag != 0)
@@ -160,6 +172,8 @@ public sealed unsafe class CompactKeySet
             _order[i] = (int)slot;
         }
     }
+
+    private const int PrefetchAhead = 16;
 
     /// <summary>Builds a set from keys in strictly ascending order.</summary>
     public static CompactKeySet FromSorted(ReadOnlySpan<long> sortedKeys)
@@ -594,11 +608,34 @@ public sealed unsafe class CompactKeySet
     /// <summary>Accepts keys in strictly ascending order and encodes each container as it closes.</summary>
     public sealed class Builder
     {
-        internal readonly List<Container> Containers = [];
-        internal readonly List<ushort> Lows = [];
-        internal readonly List<ulong> Bits = [];
-        internal readonly List<ushort> BlockRanks = [];
-        internal readonly List<ushort> Runs = [];
+        internal readonly List<Container> Containers;
+        internal readonly List<ushort> Lows;
+        internal readonly List<ulong> Bits;
+        internal readonly List<ushort> BlockRanks;
+        internal readonly List<ushort> Runs;
+
+        public Builder()
+        {
+            Containers = [];
+            Lows = [];
+            Bits = [];
+            BlockRanks = [];
+            Runs = [];
+        }
+
+        /// <summary>
+        /// A builder of a set like <paramref name="like"/> with about <paramref name="moreKeys"/> keys more (a
+        /// compaction): its lists start at that set's sizes, so they are not regrown (and recopied) on the way.
+        /// </summary>
+        internal Builder(CompactKeySet like, int moreKeys)
+        {
+            var (lows, bits, runs, blockRanks) = like._sizes;
+            Containers = new(like._order.Length + Math.Min(moreKeys, like._order.Length / 8) + 16);
+            Lows = new(lows + moreKeys);
+            Bits = new(bits + BitmapWords);
+            BlockRanks = new(blockRanks + BlocksPerBitmap);
+            Runs = new(runs + 64);
+        }
         private readonly ushort[] _pending = new ushort[65536];
         private int _pendingCount;
         private long _pendingHigh = -1;

@@ -23,19 +23,17 @@ internal static class Compactor
         /// <summary>A key of the old structure that no change touches, with its rank there.</summary>
         void Keep(long key, int rank);
 
-        /// <summary>A changed key (new, changed or removed), once, in order.</summary>
-        void Change(long key);
+        /// <summary>A changed key (new, changed or removed), once, in order; <paramref name="index"/> is its place among the changes.</summary>
+        void Change(long key, int index);
     }
 
     /// <summary>
-    /// Walks the keys of <paramref name="set"/> (in blocks) and the changed keys together in ascending order: the
-    /// one merge of every compacted structure.
+    /// Walks the keys of <paramref name="set"/> (in blocks) and the changed keys (strictly ascending) together in
+    /// ascending order: the one merge of every compacted structure.
     /// </summary>
-    internal static void Merge<T>(CompactKeySet set, IEnumerable<long> changedKeys, ref T target)
+    internal static void Merge<T>(CompactKeySet set, ReadOnlySpan<long> keys, ref T target)
         where T : struct, IMergeTarget
     {
-        var keys = changedKeys.ToArray();
-        Array.Sort(keys);
         var i = 0;
         var rank = 0;
         foreach (var block in set.KeyBlocks())
@@ -44,12 +42,12 @@ internal static class Compactor
             {
                 for (; i < keys.Length && keys[i] < k; i++)
                 {
-                    target.Change(keys[i]);
+                    target.Change(keys[i], i);
                 }
 
                 if (i < keys.Length && keys[i] == k)
                 {
-                    target.Change(k);
+                    target.Change(k, i);
                     i++;
                 }
                 else
@@ -63,26 +61,26 @@ internal static class Compactor
 
         for (; i < keys.Length; i++)
         {
-            target.Change(keys[i]);
+            target.Change(keys[i], i);
         }
     }
 
-    private static CompactKeySet MergeSet(CompactKeySet set, Dictionary<long, bool> changes)
+    private static CompactKeySet MergeSet(CompactKeySet set, SortedChanges<bool> changes)
     {
-        var target = new SetMerge(new CompactKeySet.Builder(), changes);
+        var target = new SetMerge(new CompactKeySet.Builder(set, changes.Count), changes.Values);
         Merge(set, changes.Keys, ref target);
         return target.Keys.Build();
     }
 
-    private readonly struct SetMerge(CompactKeySet.Builder keys, Dictionary<long, bool> changes) : IMergeTarget
+    private readonly struct SetMerge(CompactKeySet.Builder keys, bool[] present) : IMergeTarget
     {
         public CompactKeySet.Builder Keys { get; } = keys;
 
         public void Keep(long key, int rank) => Keys.Add(key);
 
-        public void Change(long key)
+        public void Change(long key, int index)
         {
-            if (changes[key])
+            if (present[index])
             {
                 Keys.Add(key);
             }

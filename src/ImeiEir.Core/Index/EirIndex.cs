@@ -179,7 +179,7 @@ public sealed class EirIndex
         if (changes.Count > compactAt)
         {
             snapshot = Compactor.Compact(snapshot, changes.Latest(sequence));
-            next = Overlay.Create();
+            next = Overlay.CreateLike(changes);
             Compactions++;
         }
 

@@ -18,6 +18,17 @@ internal sealed class Overlay
     /// <summary>A new, empty overlay (each index owns its own: the writer appends to it).</summary>
     public static Overlay Create() => new(new(), new(), new(), new());
 
+    /// <summary>
+    /// A new, empty overlay with room for as many entries of each kind as <paramref name="previous"/> holds: after a
+    /// compaction under a steady sync the next overlay fills up alike, and would otherwise grow (and copy) its way there
+    /// from empty. Three times the entries, rounded up to a power of two: the load factor (1/2) with room to spare.
+    /// </summary>
+    public static Overlay CreateLike(Overlay previous) => new(
+        new(3 * previous.Registered.Count),
+        new(3 * previous.Stolen.Count),
+        new(3 * previous.Bindings.Count),
+        new(3 * previous.Subscribers.Count));
+
     public VersionedMap<bool> Registered { get; }
 
     public VersionedMap<bool> Stolen { get; }
@@ -62,30 +73,18 @@ internal sealed class Overlay
 
     /// <summary>The state at <paramref name="sequence"/> of every key changed by then, for compaction (writer only).</summary>
     public ChangeSet Latest(long sequence) => new(
-        Values(Registered, sequence),
-        Values(Stolen, sequence),
-        Values(Bindings, sequence),
-        Values(Subscribers, sequence));
-
-    private static Dictionary<long, T> Values<T>(VersionedMap<T> map, long sequence)
-    {
-        var latest = map.Latest(sequence);
-        var values = new Dictionary<long, T>(latest.Count);
-        foreach (var (key, (_, value)) in latest)
-        {
-            values[key] = value;
-        }
-
-        return values;
-    }
+        Registered.Latest(sequence),
+        Stolen.Latest(sequence),
+        Bindings.Latest(sequence),
+        Subscribers.Latest(sequence));
 }
 
-/// <summary>The newest state of every key an overlay changed: what compaction folds into a new snapshot.</summary>
+/// <summary>The newest state of every key an overlay changed, keys ascending: what compaction folds into a new snapshot.</summary>
 internal sealed record ChangeSet(
-    Dictionary<long, bool> Registered,
-    Dictionary<long, bool> Stolen,
-    Dictionary<long, BindingList> Bindings,
-    Dictionary<long, long> Subscribers)
+    SortedChanges<bool> Registered,
+    SortedChanges<bool> Stolen,
+    SortedChanges<BindingList> Bindings,
+    SortedChanges<long> Subscribers)
 {
     public bool IsEmpty => Registered.Count + Stolen.Count + Bindings.Count + Subscribers.Count == 0;
 }

@@ -119,41 +119,124 @@ internal sealed class VersionedMap<T>
     }
 
     /// <summary>A larger map holding the newest entry of every key, with room for <paramref name="more"/> (writer only).</summary>
+    /// <remarks>
+    /// The entries are copied in the order they were appended, each one replacing the entry of its key already copied:
+    /// the newest stays, with no dictionary on the way (a growth of a large overlay would fill one of the same size).
+    /// </remarks>
     public VersionedMap<T> Grown(int more)
     {
-        var latest = Latest(long.MaxValue);
-        var grown = new VersionedMap<T>((int)Math.Min(1 << 30, 4L * ((long)latest.Count + more)));
-        foreach (var (key, (sequence, value)) in latest)
+        var grown = new VersionedMap<T>((int)Math.Min(1 << 30, 4L * ((long)DistinctKeys() + more)));
+        for (var n = 0; n < _count; n++)
         {
-            grown.Add(key, sequence, value);
+            var i = _appended[n];
+            grown.Put(_keys[i] - 1, _sequences[i], _values[i]);
         }
 
         return grown;
     }
 
-    /// <summary>The newest entry of every key with sequence ≤ <paramref name="sequence"/> (writer only: compaction and growth).</summary>
-    public Dictionary<long, (long Sequence, T Value)> Latest(long sequence)
+    // Keys with an entry: a slot holds its key's newest entry when no later slot of its probe path (up to an empty
+    // one) holds the same key. The probe paths are short (load factor at most 1/2).
+    private int DistinctKeys()
     {
-        var result = new Dictionary<long, (long, T)>(_count);
         var keys = _keys;
         var mask = keys.Length - 1;
-
-        // Walk each probe cluster from an empty slot so every key's entries are met in the order they were appended.
-        var start = Array.IndexOf(keys, 0L);
-        if (start < 0)
+        var distinct = 0;
+        for (var i = 0; i < keys.Length; i++)
         {
-            return result;
+            var k = keys[i];
+            if (k == 0)
+            {
+                continue;
+            }
+
+            var newest = true;
+            for (var j = (i + 1) & mask; keys[j] != 0; j = (j + 1) & mask)
+            {
+                if (keys[j] == k)
+                {
+                    newest = false;
+                    break;
+                }
+            }
+
+            distinct += newest ? 1 : 0;
         }
 
-        for (var n = 1; n <= keys.Length; n++)
+        return distinct;
+    }
+
+    // Adds the entry, or replaces the one of its key: only on a map no reader has seen yet (Grown).
+    private void Put(long key, long sequence, T value)
+    {
+        var keys = _keys;
+        var mask = keys.Length - 1;
+        var stored = key + 1;
+        var i = Home(key);
+        while (keys[i] != 0 && keys[i] != stored)
         {
-            var i = (start + n) & mask;
-            if (keys[i] != 0 && _sequences[i] <= sequence)
+            i = (i + 1) & mask;
+        }
+
+        _values[i] = value;
+        _sequences[i] = sequence;
+        if (keys[i] == 0)
+        {
+            keys[i] = stored;
+            _appended[_count++] = i;
+        }
+    }
+
+    /// <summary>
+    /// The newest value of every key among the entries with sequence ≤ <paramref name="sequence"/>, keys ascending
+    /// (writer only: compaction). One sort of the entries, no dictionary: the compaction walks them in key order anyway.
+    /// </summary>
+    public SortedChanges<T> Latest(long sequence)
+    {
+        var count = _count;
+        var keys = new long[count];
+        var order = new int[count];
+        var n = 0;
+        for (var a = 0; a < count; a++)
+        {
+            var i = _appended[a];
+            if (_sequences[i] <= sequence)
             {
-                result[keys[i] - 1] = (_sequences[i], _values[i]);
+                keys[n] = _keys[i] - 1;
+                order[n] = a;
+                n++;
             }
         }
 
-        return result;
+        // By key; among a key's entries the one appended last (the largest order) is its newest.
+        Array.Sort(keys, order, 0, n);
+        var distinct = 0;
+        for (var j = 0; j < n; j++)
+        {
+            if (distinct > 0 && keys[distinct - 1] == keys[j])
+            {
+                order[distinct - 1] = Math.Max(order[distinct - 1], order[j]);
+                continue;
+            }
+
+            keys[distinct] = keys[j];
+            order[distinct] = order[j];
+            distinct++;
+        }
+
+        var values = new T[distinct];
+        for (var j = 0; j < distinct; j++)
+        {
+            values[j] = _values[_appended[order[j]]];
+        }
+
+        Array.Resize(ref keys, distinct);
+        return new SortedChanges<T>(keys, values);
     }
+}
+
+/// <summary>The newest value of each changed key, keys strictly ascending (<see cref="VersionedMap{T}.Latest"/>).</summary>
+internal readonly record struct SortedChanges<T>(long[] Keys, T[] Values)
+{
+    public int Count => Keys.Length;
 }

@@ -24,14 +24,30 @@ public sealed record DeviceRecord(string DeviceId, long[] Imeis);
 /// </summary>
 public sealed class BatchPlan
 {
-    public BatchPlan(int expectedDeltas = 0) => Mutations = new List<Mutation>(expectedDeltas);
+    public BatchPlan(int expectedDeltas = 0)
+        : this(expectedDeltas, 0, 0)
+    {
+    }
+
+    /// <summary>
+    /// A plan sized for <paramref name="expectedMutations"/> mutations and the device changes of
+    /// <paramref name="expectedDevices"/> devices with <paramref name="expectedImeis"/> IMEIs: on a large batch its
+    /// lists and dictionaries are not regrown (each growth copies them, and a 10 000-delta batch's are large objects).
+    /// </summary>
+    public BatchPlan(int expectedMutations, int expectedDevices, int expectedImeis)
+    {
+        Mutations = new List<Mutation>(expectedMutations);
+        DeviceChanges = new Dictionary<string, long[]?>(expectedDevices, StringComparer.Ordinal);
+        OwnerChanges = new Dictionary<long, string?>(expectedImeis);
+        DevicesAdded = new List<DeviceRecord>(expectedDevices);
+    }
 
     public List<Mutation> Mutations { get; }
 
     public List<DeltaError> Errors { get; } = [];
 
     /// <summary>Devices registered by the batch.</summary>
-    public List<DeviceRecord> DevicesAdded { get; } = [];
+    public List<DeviceRecord> DevicesAdded { get; }
 
     /// <summary>Devices removed by the batch (with the IMEIs they had).</summary>
     public List<DeviceRecord> DevicesRemoved { get; } = [];
@@ -46,10 +62,10 @@ public sealed class BatchPlan
     public List<long> SwitchedImeis { get; } = [];
 
     /// <summary>The batch's net effect on the device directory: device id → its IMEIs now (null: unregistered).</summary>
-    public Dictionary<string, long[]?> DeviceChanges { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, long[]?> DeviceChanges { get; }
 
     /// <summary>The batch's net effect on IMEI owners: IMEI → its device now (null: none).</summary>
-    public Dictionary<long, string?> OwnerChanges { get; } = [];
+    public Dictionary<long, string?> OwnerChanges { get; }
 
     public bool IsValid => Errors.Count == 0;
 }

@@ -38,8 +38,9 @@ public sealed class BatchPlanner
     {
         ArgumentNullException.ThrowIfNull(deltas);
         ArgumentOutOfRangeException.ThrowIfLessThan(sliceDeltas, 1);
-        var plan = new BatchPlan(deltas.Count + 16);
-        var state = new Scratch(view, devices, plan);
+        var shape = BatchShape.Of(deltas);
+        var plan = shape.NewPlan();
+        var state = new Scratch(view, devices, plan, shape);
         for (var from = 0; from < deltas.Count; from += sliceDeltas)
         {
             if (from > 0)
@@ -55,9 +56,9 @@ public sealed class BatchPlanner
 
     private BatchPlan PlanCore(IReadOnlyList<RegistryDelta> deltas, EirView view, IDeviceDirectory devices, IGraceMarks? marks, long nowTicks)
     {
-        // Most deltas make one mutation: sized once, the list is not regrown (and recopied) on a large batch.
-        var plan = new BatchPlan(deltas.Count + 16);
-        PlanRange(deltas, 0, deltas.Count, new Scratch(view, devices, plan), plan, marks, nowTicks);
+        var shape = BatchShape.Of(deltas);
+        var plan = shape.NewPlan();
+        PlanRange(deltas, 0, deltas.Count, new Scratch(view, devices, plan, shape), plan, marks, nowTicks);
         return Finish(plan);
     }
 
@@ -415,21 +416,54 @@ public sealed class BatchPlanner
         public static Failure Conflict(string message) => new(message, DeltaErrorKind.Conflict);
     }
 
+    /// <summary>
+    /// How many deltas of each kind a batch has (one pass of type tests), so that the plan and the scratch state are
+    /// sized once: regrowing them copies them, and a 10 000-delta batch's are large objects.
+    /// </summary>
+    private readonly record struct BatchShape(int Deltas, int Devices, int Imeis, int Stolen, int BoundImeis, int Subscribers)
+    {
+        public static BatchShape Of(IReadOnlyList<RegistryDelta> deltas)
+        {
+            ArgumentNullException.ThrowIfNull(deltas);
+            int devices = 0, imeis = 0, stolen = 0, bound = 0, subscribers = 0;
+            for (var i = 0; i < deltas.Count; i++)
+            {
+                switch (deltas[i])
+                {
+                    case RegisterDeviceDelta r: devices++; imeis += r.Imeis?.Count ?? 0; break;
+                    case UnregisterDeviceDelta: devices++; imeis += 2; break;
+                    case BindDelta or UnbindDelta or SwitchNumberDelta: bound++; break;
+                    case ReportStolenDelta or ClearStolenDelta: stolen++; break;
+                    case UpsertSubscriberDelta or RemoveSubscriberDelta: subscribers++; break;
+                    default: break;
+                }
+            }
+
+            return new BatchShape(deltas.Count, devices, imeis, stolen, bound, subscribers);
+        }
+
+        // Most deltas make one mutation, a device delta one per IMEI (an unregistration's are guessed: 2).
+        public BatchPlan NewPlan() => new(Deltas - Devices + Imeis + 16, Devices, Imeis);
+    }
+
     /// <summary>The index and the device directory as this batch has changed them so far.</summary>
     private sealed class Scratch
     {
         private readonly EirView _view;
         private readonly IDeviceDirectory _devices;
-        private readonly Dictionary<long, bool> _stolen = [];
-        private readonly Dictionary<long, SortedSet<BindingRecord>> _bindings = [];
-        private readonly Dictionary<long, long> _subscribers = [];
+        private readonly Dictionary<long, bool> _stolen;
+        private readonly Dictionary<long, SortedSet<BindingRecord>> _bindings;
+        private readonly Dictionary<long, long> _subscribers;
         private readonly Dictionary<string, long[]?> _deviceChanges;
         private readonly Dictionary<long, string?> _ownerChanges;
 
-        public Scratch(EirView view, IDeviceDirectory devices, BatchPlan plan)
+        public Scratch(EirView view, IDeviceDirectory devices, BatchPlan plan, BatchShape shape)
         {
             _view = view;
             _devices = devices;
+            _stolen = new(shape.Stolen);
+            _bindings = new(shape.BoundImeis);
+            _subscribers = new(shape.Subscribers);
             // The batch's net effect on the directory is kept in the plan: the batches planned behind it read it.
             _deviceChanges = plan.DeviceChanges;
             _ownerChanges = plan.OwnerChanges;
