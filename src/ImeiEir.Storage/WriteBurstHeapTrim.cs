@@ -13,10 +13,11 @@ namespace ImeiEir.Storage;
 /// </summary>
 /// <remarks>
 /// Why: a sync's temporaries and the index's and directory's replaced arrays are large objects; the background
-/// collections free them but never compact the large-object heap, so after a 2 M-record sync the node held ~70–100 MiB
-/// of free large-object space and ~350 MiB committed for ~170 MiB live, and its RSS was 1.9× that of a node that
-/// hydrated the same records (hydration ends with the same collection: <see cref="LogFollower"/>). The pause is one
-/// full compaction of the live heap (bench/RESULTS.md, "Memory after a sync"); it comes when no write is running, at
+/// collections free them but never compact the large-object heap, so after a 2 M-record sync the node held 20–110 MiB
+/// of free large-object space and 330–420 MiB committed for ~165 MiB live, and its RSS was 2.0–2.3× that of a node that
+/// hydrated the same records (hydration ends with the same collection: <see cref="LogFollower"/>); with this, 1.2×.
+/// The pause is one full compaction of the live heap (0.3–0.7 s at 2 M on a loaded 2-core machine; bench/RESULTS.md,
+/// "Memory after a sync (GC A/B)"); it comes when no write is running, at
 /// most once per burst and once per <see cref="MinimumSpacing"/>, so a trickle of small batches (amnesty bindings)
 /// cannot make it frequent.
 /// </remarks>
