@@ -17,9 +17,8 @@ namespace ImeiEir.Storage;
 /// of free large-object space and 330–420 MiB committed for ~165 MiB live, and its RSS was 2.0–2.3× that of a node that
 /// hydrated the same records (hydration ends with the same collection: <see cref="LogFollower"/>); with this, 1.2×.
 /// The pause is one full compaction of the live heap (0.3–0.7 s at 2 M on a loaded 2-core machine; bench/RESULTS.md,
-/// "Memory after a sync (GC A/B)"); it comes when no write is running, at
-/// most once per burst and once per <see cref="MinimumSpacing"/>, so a trickle of small batches (amnesty bindings)
-/// cannot make it frequent.
+/// "Memory after a sync (GC A/B)"); it comes when no write is running, at most once per burst and once per
+/// <see cref="MinimumSpacing"/>, so a trickle of small batches (amnesty bindings) cannot make it frequent.
 /// </remarks>
 public sealed partial class WriteBurstHeapTrim : BackgroundService
 {
