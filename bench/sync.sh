@@ -23,8 +23,9 @@
 # Knobs: DEVICES (1740000: 2.0 M IMEIs), AMNESTY (0.03), SUBSCRIBERS (0.1 per device), BATCH (10000), ROUNDS (3),
 # CHECK_RATE (3000 checks/s), SYNC_FOR (15s), SYNC_PACED_RATE (20000), NODE_ENV (extra KEY=VALUE for the nodes of
 # this tree), VARIANTS (instead of before/after: this tree's build run once per variant in each round, each with its
-# own environment — `name:KEY=VALUE KEY=VALUE;name2:...`, NODE_ENV added to all), SETTLE (2: seconds between the
-# seed's end, or /readyz, and reading the node's RSS), QUICK (1: seed, memory and Redis figures only), OUT
+# own environment — `name:KEY=VALUE KEY=VALUE;name2:...`, NODE_ENV added to all), SETTLE (12: seconds between the
+# seed's end, or /readyz, and reading the node's RSS — past HeapTrim:AfterQuiet, 5 s, and the trim's pause; runs before
+# the trim existed used 2), QUICK (1: seed, memory and Redis figures only), OUT
 # (bench/results), ARTIFACTS (bench/.data/artifacts: where this tree is built). Everything on 127.0.0.1;
 # Auth:Enabled=false on these nodes. Beside RSS, each round records the node's GC view at the same moment
 # (/metrics: committed bytes, large-object heap size and its free space after the last collection).
@@ -41,7 +42,7 @@ CHECK_RATE=${CHECK_RATE:-3000}
 SYNC_FOR=${SYNC_FOR:-15s}
 SYNC_PACED_RATE=${SYNC_PACED_RATE:-20000}
 OUT=${OUT:-bench/results}
-SETTLE=${SETTLE:-2}
+SETTLE=${SETTLE:-12}
 DATA=bench/.data/sync
 AFTER=${ARTIFACTS:-bench/.data/artifacts}
 BEFORE=${BEFORE:-}
