@@ -18,9 +18,17 @@
 #   BEFORE=bench/.data/artifacts-before bench/sync.sh   # also a build of the base commit (built with --artifacts-path)
 #   DEVICES=8700000 ROUNDS=1 bench/sync.sh          # the 10 M-IMEI scale (needs ~3 GB)
 #
+#   QUICK=1 VARIANTS='default:;conserve5:DOTNET_GCConserveMemory=5' bench/sync.sh  # runtime settings A/B, one build
+#
 # Knobs: DEVICES (1740000: 2.0 M IMEIs), AMNESTY (0.03), SUBSCRIBERS (0.1 per device), BATCH (10000), ROUNDS (3),
 # CHECK_RATE (3000 checks/s), SYNC_FOR (15s), SYNC_PACED_RATE (20000), NODE_ENV (extra KEY=VALUE for the nodes of
-# this tree), QUICK (1: seed, memory and Redis figures only), OUT (bench/results). Everything on 127.0.0.1; Auth:Enabled=false on these nodes.
+# this tree), VARIANTS (instead of before/after: this tree's build run once per variant in each round, each with its
+# own environment — `name:KEY=VALUE KEY=VALUE;name2:...`, NODE_ENV added to all), SETTLE (12: seconds between the
+# seed's end, or /readyz, and reading the node's RSS — past HeapTrim:AfterQuiet, 5 s, and the trim's pause; runs before
+# the trim existed used 2), QUICK (1: seed, memory and Redis figures only), OUT
+# (bench/results), ARTIFACTS (bench/.data/artifacts: where this tree is built). Everything on 127.0.0.1;
+# Auth:Enabled=false on these nodes. Beside RSS, each round records the node's GC view at the same moment
+# (/metrics: committed bytes, large-object heap size and its free space after the last collection).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,9 +42,11 @@ CHECK_RATE=${CHECK_RATE:-3000}
 SYNC_FOR=${SYNC_FOR:-15s}
 SYNC_PACED_RATE=${SYNC_PACED_RATE:-20000}
 OUT=${OUT:-bench/results}
+SETTLE=${SETTLE:-12}
 DATA=bench/.data/sync
-AFTER=bench/.data/artifacts
+AFTER=${ARTIFACTS:-bench/.data/artifacts}
 BEFORE=${BEFORE:-}
+VARIANTS=${VARIANTS:-}
 
 log() { printf '\n== %s  %s\n' "$(date +%T)" "$*"; }
 command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null; }
@@ -49,6 +59,12 @@ LT_DLL=$AFTER/bin/ImeiEir.LoadTest/release/ImeiEir.LoadTest.dll
 lt() { dotnet "$LT_DLL" "$@"; }
 BUILDS=(after)
 [[ -n $BEFORE ]] && BUILDS=(before after)
+declare -A VARIANT_ENV=()
+if [[ -n $VARIANTS ]]; then
+  BUILDS=()
+  IFS=';' read -ra specs <<<"$VARIANTS"
+  for spec in "${specs[@]}"; do BUILDS+=("${spec%%:*}"); VARIANT_ENV[${spec%%:*}]=${spec#*:}; done
+fi
 dll_of() { [[ $1 == before ]] && echo "$BEFORE/bin/ImeiEir.Server/release/ImeiEir.Server.dll" || echo "$AFTER/bin/ImeiEir.Server/release/ImeiEir.Server.dll"; }
 for b in "${BUILDS[@]}"; do [[ -f $(dll_of "$b") ]] || { echo "no server build for $b: $(dll_of "$b")" >&2; exit 1; }; done
 
@@ -77,7 +93,7 @@ start_node() { # build redis_port log [KEY=VALUE...] -> NODE_PID, GRPC, ADMIN
   shift 3
   GRPC=$(lt free-port); ADMIN=$(lt free-port)
   # shellcheck disable=SC2206 # NODE_ENV holds KEY=VALUE words
-  [[ $build == after ]] && extra=(${NODE_ENV:-})
+  [[ $build != before ]] && extra=(${NODE_ENV:-} ${VARIANT_ENV[$build]:-})
   env Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$GRPC" Kestrel__Endpoints__Admin__Url="http://127.0.0.1:$ADMIN" \
     Redis__Configuration="127.0.0.1:$redis" Auth__Enabled=false Logging__LogLevel__Default=Warning \
     Logging__LogLevel__ImeiEir.Storage=Information "${extra[@]}" "$@" dotnet "$(dll_of "$build")" >"$out" 2>&1 &
@@ -93,6 +109,13 @@ wait_ready() { # -> ms to /readyz 200 since T0
 }
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+gc_view() { # -> {committedMiB, lohMiB, lohFreeMiB} of the node's last collection (admin /metrics)
+  curl -s "http://127.0.0.1:$ADMIN/metrics" | awk -F'[ ]' '
+    /^dotnet_gc_last_collection_memory_committed_size_bytes/ {c = $NF}
+    /^dotnet_gc_last_collection_heap_size_bytes.*"loh"/ {l = $NF}
+    /^dotnet_gc_last_collection_heap_fragmentation_size_bytes.*"loh"/ {f = $NF}
+    END {printf "{\"committedMiB\":%d,\"lohMiB\":%d,\"lohFreeMiB\":%d}\n", c / 1048576, l / 1048576, f / 1048576}'
+}
 redis_cpu() { awk '{print $14+$15}' "/proc/$REDIS_PID/stat"; } # centiseconds
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 checks() { # duration label: an open-model check run -> $R/label.json
@@ -109,8 +132,8 @@ for r in $(seq "$ROUNDS"); do
     T0=$(date +%s%N); start_node "$b" "$REDIS_PORT" "$D/node.log"; wait_ready >/dev/null
     lt seed --target "http://127.0.0.1:$GRPC" --devices "$DEVICES" --amnesty "$AMNESTY" --subscriber-ratio "$SUBSCRIBERS" \
       --batch "$BATCH" --window 4 --json "$R/seed.json" | tr '\r' '\n' | grep -v '^seed \[' | tail -1
-    sleep 2
-    RSS_SYNC=$(rss_kib "$NODE_PID")
+    sleep "$SETTLE"
+    RSS_SYNC=$(rss_kib "$NODE_PID"); GC_SYNC=$(gc_view)
     if [[ ${QUICK:-0} == 1 ]]; then
       # Memory and Redis figures only (GC settings compared): the check and sync phases are skipped.
       echo '{"latencyUs":{"p99":0}}' | tee "$R/idle.json" "$R/during.json" >"$R/paced-checks.json"
@@ -140,12 +163,13 @@ for r in $(seq "$ROUNDS"); do
     KEYS=$(redis-cli -p "$REDIS_PORT" dbsize | tr -d '\r')
     LOGLEN=$(redis-cli -p "$REDIS_PORT" xlen eir:log | tr -d '\r')
     stop "$NODE_PID"
-    T0=$(date +%s%N); start_node "$b" "$REDIS_PORT" "$D/hydrate.log"; READY_MS=$(wait_ready); sleep 2
-    RSS_HYD=$(rss_kib "$NODE_PID")
+    T0=$(date +%s%N); start_node "$b" "$REDIS_PORT" "$D/hydrate.log"; READY_MS=$(wait_ready); sleep "$SETTLE"
+    RSS_HYD=$(rss_kib "$NODE_PID"); GC_HYD=$(gc_view)
     LOADED=$(grep -o 'Index loaded from Redis at sequence [0-9]*: [0-9]* registered IMEIs, [0-9]* bindings' "$D/hydrate.log" | tail -1)
     stop "$NODE_PID"; stop "$REDIS_PID"
     jq -n --arg loaded "$LOADED" --argjson rssSync "$RSS_SYNC" --argjson rssHyd "$RSS_HYD" --argjson used "$USED" \
       --argjson keys "$KEYS" --argjson loglen "$LOGLEN" --argjson ready "$READY_MS" --argjson redisCs "$REDIS_CS" \
+      --argjson gcSync "$GC_SYNC" --argjson gcHyd "$GC_HYD" \
       --slurpfile seed "$R/seed.json" --slurpfile sync "$R/sync.json" --slurpfile paced "$R/paced-sync.json" \
       --slurpfile idle "$R/idle.json" --slurpfile during "$R/during.json" --slurpfile pacedChecks "$R/paced-checks.json" '
       ($loaded | capture("(?<reg>[0-9]+) registered IMEIs, (?<b>[0-9]+) bindings")) as $h
@@ -157,6 +181,7 @@ for r in $(seq "$ROUNDS"); do
          p99IdleUs: $idle[0].latencyUs.p99, p99DuringSyncUs: $during[0].latencyUs.p99, p99PacedUs: $pacedChecks[0].latencyUs.p99,
          shedDuringSync: ($during[0].shed // 0), shedPaced: ($pacedChecks[0].shed // 0),
          rssAfterSyncMiB: ($rssSync / 1024 | floor), rssHydratedMiB: ($rssHyd / 1024 | floor),
+         gcAfterSync: $gcSync, gcHydrated: $gcHyd,
          rssSyncBytesPerRecord: ($rssSync * 1024 / $records | floor), rssHydratedBytesPerRecord: ($rssHyd * 1024 / $records | floor),
          redisUsedBytes: $used, redisBytesPerRecord: ($used / $records * 10 | floor / 10), redisKeys: $keys, logEntriesLeft: $loglen,
          secondsToReady: ($ready / 1000)}' >"$R/round.json" 2>/dev/null || echo "round $r $b: incomplete (see $D)" >&2
@@ -169,15 +194,19 @@ SUMMARY=$OUT/sync-summary.md
 {
   echo "# bench/sync.sh — $(date -u +%F) — $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores"
   echo
-  echo "Command: \`DEVICES=$DEVICES AMNESTY=$AMNESTY SUBSCRIBERS=$SUBSCRIBERS BATCH=$BATCH ROUNDS=$ROUNDS CHECK_RATE=$CHECK_RATE SYNC_FOR=$SYNC_FOR SYNC_PACED_RATE=$SYNC_PACED_RATE ${BEFORE:+BEFORE=$BEFORE }${NODE_ENV:+NODE_ENV=\"$NODE_ENV\" }bench/sync.sh\`; load average before $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg). Medians of $ROUNDS rounds."
+  echo "Command: \`DEVICES=$DEVICES AMNESTY=$AMNESTY SUBSCRIBERS=$SUBSCRIBERS BATCH=$BATCH ROUNDS=$ROUNDS CHECK_RATE=$CHECK_RATE SYNC_FOR=$SYNC_FOR SYNC_PACED_RATE=$SYNC_PACED_RATE ${BEFORE:+BEFORE=$BEFORE }${NODE_ENV:+NODE_ENV=\"$NODE_ENV\" }${VARIANTS:+VARIANTS=\"$VARIANTS\" }SETTLE=$SETTLE ${QUICK:+QUICK=$QUICK }bench/sync.sh\`; load average before $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg). Medians of $ROUNDS rounds."
   echo
-  echo "| build | records | seed deltas/s | sync deltas/s (checks running) | Redis-core ceiling deltas/s | p99 idle µs | p99 during sync | ×idle | p99 paced | ×idle | RSS after sync MiB | RSS hydrated MiB | sync/hydrated | Redis B/record | ready s |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| build | records | seed deltas/s | sync deltas/s (checks running) | Redis-core ceiling deltas/s | p99 idle µs | p99 during sync | ×idle | p99 paced | ×idle | RSS after sync MiB | RSS hydrated MiB | sync/hydrated | GC committed / LOH / LOH free after sync MiB | GC committed hydrated MiB | Redis B/record | ready s |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for b in "${BUILDS[@]}"; do
     files=("$OUT"/sync/"$b"-r*/round.json)
     jq -rs --arg b "$b" '
       def med(f): [.[] | f] | sort | .[(length / 2 | floor)];
-      "| \($b) | \(med(.records)) | \(med(.seedDeltasPerSecond) | floor) | \(med(.syncDeltasPerSecondWithChecks) | floor) | \(med(.redisCeilingDeltasPerSecond // 0)) | \(med(.p99IdleUs) | floor) | \(med(.p99DuringSyncUs) | floor) | \(med(if .p99IdleUs > 0 then .p99DuringSyncUs / .p99IdleUs else 0 end) * 10 | floor / 10) | \(med(.p99PacedUs) | floor) | \(med(if .p99IdleUs > 0 then .p99PacedUs / .p99IdleUs else 0 end) * 10 | floor / 10) | \(med(.rssAfterSyncMiB)) | \(med(.rssHydratedMiB)) | \(med(.rssAfterSyncMiB / .rssHydratedMiB) * 100 | floor / 100) | \(med(.redisBytesPerRecord)) | \(med(.secondsToReady)) |"' "${files[@]}"
+      "| \($b) | \(med(.records)) | \(med(.seedDeltasPerSecond) | floor) | \(med(.syncDeltasPerSecondWithChecks) | floor) | \(med(.redisCeilingDeltasPerSecond // 0)) | \(med(.p99IdleUs) | floor) | \(med(.p99DuringSyncUs) | floor) | \(med(if .p99IdleUs > 0 then .p99DuringSyncUs / .p99IdleUs else 0 end) * 10 | floor / 10) | \(med(.p99PacedUs) | floor) | \(med(if .p99IdleUs > 0 then .p99PacedUs / .p99IdleUs else 0 end) * 10 | floor / 10) | \(med(.rssAfterSyncMiB)) | \(med(.rssHydratedMiB)) | \(med(.rssAfterSyncMiB / .rssHydratedMiB) * 100 | floor / 100) | \(med(.gcAfterSync.committedMiB)) / \(med(.gcAfterSync.lohMiB)) / \(med(.gcAfterSync.lohFreeMiB)) | \(med(.gcHydrated.committedMiB)) | \(med(.redisBytesPerRecord)) | \(med(.secondsToReady)) |"' "${files[@]}"
   done
+  if [[ -n $VARIANTS ]]; then
+    echo
+    for b in "${BUILDS[@]}"; do echo "- \`$b\`: ${VARIANT_ENV[$b]:-(no extra environment)}"; done
+  fi
 } >"$SUMMARY"
 cat "$SUMMARY"

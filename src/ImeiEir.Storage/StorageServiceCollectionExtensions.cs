@@ -1,6 +1,8 @@
+using ImeiEir.Core.Index;
 using ImeiEir.Core.Registry;
 using ImeiEir.Storage.Audit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ImeiEir.Storage;
 
@@ -10,7 +12,8 @@ public static class StorageServiceCollectionExtensions
     /// <summary>
     /// The Redis connection (<see cref="RedisConnectionProvider"/>, one per node), the store, the parts that keep the
     /// index equal to Redis, the Core-facing <see cref="IRegistryWriter"/> and <see cref="IDeviceStatusReader"/>, and
-    /// <see cref="RegistryHost"/> as the one hosted service. Needs <see cref="RedisOptions"/>,
+    /// <see cref="RegistryHost"/> as the hosted service that runs them, and <see cref="WriteBurstHeapTrim"/> (with
+    /// <see cref="HeapTrimOptions"/> if registered, else their defaults). Needs <see cref="RedisOptions"/>,
     /// <see cref="Core.Policy.PolicyOptions"/>, <see cref="Core.Index.EirIndex"/> and a <see cref="TimeProvider"/>.
     /// </summary>
     public static IServiceCollection AddRegistryStorage(this IServiceCollection services)
@@ -29,6 +32,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<AmnestyBinder>();
         services.AddSingleton<IDeviceStatusReader, DeviceStatusReader>();
         services.AddHostedService<RegistryHost>();
+        services.AddHostedService(sp => new WriteBurstHeapTrim(sp.GetRequiredService<EirIndex>(), sp.GetService<HeapTrimOptions>() ?? new(), sp.GetRequiredService<ILogger<WriteBurstHeapTrim>>()));
         return services;
     }
 }

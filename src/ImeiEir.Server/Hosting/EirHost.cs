@@ -38,6 +38,7 @@ public static partial class EirHost
         services.AddValidatedOptions<RedisOptions>("Redis", o => o.Validate());
         services.AddValidatedOptions<IndexOptions>(IndexOptions.SectionName, o => o.Validate());
         services.AddValidatedOptions<AuditOptions>("Audit", o => o.Validate());
+        services.AddValidatedOptions<HeapTrimOptions>(HeapTrimOptions.SectionName, o => o.Validate());
         services.AddSingleton(EndpointPorts.From(config));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<EirIndex>();
