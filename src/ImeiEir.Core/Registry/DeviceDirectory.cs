@@ -263,6 +263,11 @@ public sealed class DeviceDirectory : IDeviceDirectory
         }
 
         var count = BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
+        if (count < 0 || count > input.Length / 3)
+        {
+            throw new InvalidDataException("The device directory's record count does not fit its length.");
+        }
+
         var arena = new RecordArena();
         var imeis = 0L;
         var at = 16L;
