@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ImeiEir.Core.Registry;
 
 /// <summary>
@@ -65,6 +67,7 @@ internal sealed class RecordTable
     public Probe Find(int hash) => new(this, hash);
 
     /// <summary>Puts <paramref name="record"/> under <paramref name="hash"/> (the caller knows the key is not in the table).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // also at start, when a checkpoint is loaded (DeviceDirectory.FillIds)
     public void Insert(int hash, int record)
     {
         var segment = SegmentOf(hash);
@@ -143,6 +146,7 @@ internal sealed class RecordTable
     }
 
     // Rebuilds one segment for `entries` keys: its live entries re-inserted from their records' keys, deleted slots dropped.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Rehash(int segment, long entries)
     {
         var old = _segments[segment];
