@@ -329,7 +329,7 @@ public sealed class DeviceDirectory : IDeviceDirectory
     }
 
     // The loading loops run once, at start, before tiered compilation has promoted anything: compiled optimized at once
-    // (at tier 0 their small helpers are calls, not inlined; a 2 M-record load took twice as long).
+    // (at tier 0 their small helpers would be calls, not inlined).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FillIds()
     {
