@@ -4,7 +4,13 @@ using ImeiEir.DataGen;
 
 // Modes: (default) BenchmarkDotNet switcher (--filter '*Lookup*' ...); --memory: bytes-per-key table for
 // 1/10/100 M (or IMEIEIR_BENCH_SIZES); --dataset N: summary of the generated data set of N registered IMEIs;
-// --lookup N, --apply, --compact: timing loops (see RESULTS.md).
+// --lookup N, --apply, --compact: timing loops (see RESULTS.md); --directory [devices] [rounds]: the device directory's
+// growth and read-back, paged against the doubling one it replaced (DirectoryProbe).
+if (args is ["--directory", ..])
+{
+    return DirectoryProbe.Run(args, Console.Out);
+}
+
 if (args is ["--memory", ..])
 {
     return MemoryReport.Run(Sizes.Registered(), Console.Out);

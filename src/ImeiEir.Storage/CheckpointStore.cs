@@ -12,6 +12,12 @@ namespace ImeiEir.Storage;
 /// </summary>
 public sealed class CheckpointStore
 {
+    /// <summary>
+    /// A checkpoint as loaded: the index, its sequence, the device directory (null for a checkpoint written before the
+    /// directory moved out of Redis), and how long reading its chunks and parsing each part took.
+    /// </summary>
+    public sealed record LoadedCheckpoint(EirSnapshot Snapshot, long Sequence, DeviceDirectory? Devices, double ReadMilliseconds, double IndexMilliseconds, double DevicesMilliseconds);
+
     private const int ChunkBytes = 4 << 20;
 
     // KEYS: 1 checkpoint pointer, 2 log. ARGV: 1 seq, 2 chunk count, 3 minimum log id to keep, 4 chunk key prefix,
@@ -42,10 +48,12 @@ public sealed class CheckpointStore
 
     /// <summary>
     /// Loads the newest checkpoint, or null when there is none. <c>Devices</c> is its device directory; null for a
-    /// checkpoint written before the directory moved out of Redis (docs/redis-schema.md, "Upgrading").
+    /// checkpoint written before the directory moved out of Redis (docs/redis-schema.md, "Upgrading"). The index and the
+    /// directory are parsed side by side (two cores); the milliseconds each step took are for the hydration log.
     /// </summary>
-    public async Task<(EirSnapshot Snapshot, long Sequence, DeviceDirectory? Devices)?> LoadCheckpointAsync()
+    public async Task<LoadedCheckpoint?> LoadCheckpointAsync()
     {
+        var started = TimeProvider.System.GetTimestamp();
         var db = _connection.Database;
         var fields = await db.HashGetAllAsync(_keys.Checkpoint).ConfigureAwait(false);
         long seq = 0, chunks = 0, directoryChunks = 0;
@@ -72,25 +80,27 @@ public sealed class CheckpointStore
 
         var snapshotRead = ReadChunksAsync(db, seq, chunks, i => _keys.CheckpointChunk(seq, i));
         var directoryRead = ReadChunksAsync(db, seq, directoryChunks, i => _keys.DirectoryChunk(seq, i));
-        EirSnapshot snapshot;
-        using (var stream = new MemoryStream())
+        var snapshotChunks = await snapshotRead.ConfigureAwait(false);
+        var directoryBytes = await directoryRead.ConfigureAwait(false);
+        var read = TimeProvider.System.GetElapsedTime(started).TotalMilliseconds;
+
+        // The directory's chunks are copied once, into its arena, while this thread parses the index.
+        var devices = Task.Run(() => Timed(() => directoryChunks == 0 ? null : DeviceDirectory.ReadFrom(directoryBytes)));
+        var snapshot = Timed(() =>
         {
-            foreach (var chunk in await snapshotRead.ConfigureAwait(false))
-            {
-                stream.Write(chunk);
-            }
+            using var stream = new ChunkStream(snapshotChunks);
+            var parsed = SnapshotFormat.Read(stream, out var storedSeq);
+            return storedSeq == seq ? parsed : throw new InvalidDataException($"Checkpoint chunks hold sequence {storedSeq}, the pointer says {seq}.");
+        });
+        var directory = await devices.ConfigureAwait(false);
+        return new LoadedCheckpoint(snapshot.Value, seq, directory.Value, read, snapshot.Milliseconds, directory.Milliseconds);
+    }
 
-            stream.Position = 0;
-            snapshot = SnapshotFormat.Read(stream, out var storedSeq);
-            if (storedSeq != seq)
-            {
-                throw new InvalidDataException($"Checkpoint chunks hold sequence {storedSeq}, the pointer says {seq}.");
-            }
-        }
-
-        // The directory's chunks are copied once, into its arena.
-        var devices = directoryChunks == 0 ? null : DeviceDirectory.ReadFrom(await directoryRead.ConfigureAwait(false));
-        return (snapshot, seq, devices);
+    private static (T Value, double Milliseconds) Timed<T>(Func<T> step)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        var value = step();
+        return (value, TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
     }
 
     private static async Task<byte[][]> ReadChunksAsync(IDatabase db, long seq, long chunks, Func<int, RedisKey> key)

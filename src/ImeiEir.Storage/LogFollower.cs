@@ -70,18 +70,30 @@ public sealed partial class LogFollower
             _devices.Clear();
         }
 
+        var loaded = _time.GetTimestamp();
         using (await _turn.TakeAsync(ct).ConfigureAwait(false))
         {
             await CatchUpAsync(bounded: false).ConfigureAwait(false);
         }
 
+        var caughtUp = _time.GetTimestamp();
         await _marks.HydrateAsync(_store.GraceMarks, ct).ConfigureAwait(false);
+        var marked = _time.GetTimestamp();
         // The checkpoint's chunks and the log entries read are garbage now, hundreds of MB at national scale: one
         // compacting collection gives them back before the node serves (no check waits for it).
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         _index.MarkLoaded();
         var view = _index.Current;
         Log.Hydrated(_log, view.Sequence, view.Counts.RegisteredImeis, view.Counts.Bindings, view.Counts.Subscribers, _time.GetElapsedTime(started).TotalMilliseconds);
+        Log.HydrationSteps(
+            _log,
+            _time.GetElapsedTime(started, loaded).TotalMilliseconds,
+            checkpoint?.ReadMilliseconds ?? 0,
+            checkpoint?.IndexMilliseconds ?? 0,
+            checkpoint?.DevicesMilliseconds ?? 0,
+            _time.GetElapsedTime(loaded, caughtUp).TotalMilliseconds,
+            _time.GetElapsedTime(caughtUp, marked).TotalMilliseconds,
+            _time.GetElapsedTime(marked).TotalMilliseconds);
     }
 
     /// <summary>Subscribes to change notifications (each wakes <see cref="FollowOnceAsync"/>).</summary>
@@ -184,6 +196,9 @@ public sealed partial class LogFollower
     {
         [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Index loaded from Redis at sequence {Sequence}: {Registered} registered IMEIs, {Bindings} bindings, {Subscribers} subscribers in {Milliseconds:F0} ms")]
         public static partial void Hydrated(ILogger logger, long sequence, long registered, long bindings, long subscribers, double milliseconds);
+
+        [LoggerMessage(EventId = 2014, Level = LogLevel.Information, Message = "Hydration steps: checkpoint {Checkpoint:F0} ms (chunks read {Read:F0} ms, index parsed {Index:F0} ms, device directory {Devices:F0} ms, the last two side by side), log after it {Log:F0} ms, grace marks {Marks:F0} ms, collection {Collection:F0} ms")]
+        public static partial void HydrationSteps(ILogger logger, double checkpoint, double read, double index, double devices, double log, double marks, double collection);
 
         [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "The checkpoint holds no device directory (written by an earlier version): devices are known from the log after it only")]
         public static partial void CheckpointWithoutDevices(ILogger logger);

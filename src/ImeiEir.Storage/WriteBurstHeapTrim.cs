@@ -112,7 +112,7 @@ public sealed partial class WriteBurstHeapTrim : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2014, Level = LogLevel.Information, Message = "Write burst over: heap compacted, GC committed {BeforeMiB} -> {AfterMiB} MiB ({LiveMiB} MiB live), pause {PauseMs} ms")]
+        [LoggerMessage(EventId = 2015, Level = LogLevel.Information, Message = "Write burst over: heap compacted, GC committed {BeforeMiB} -> {AfterMiB} MiB ({LiveMiB} MiB live), pause {PauseMs} ms")]
         public static partial void HeapTrimmed(ILogger logger, long beforeMiB, long afterMiB, long liveMiB, long pauseMs);
     }
 }

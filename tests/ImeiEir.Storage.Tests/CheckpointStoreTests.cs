@@ -61,8 +61,8 @@ public sealed class CheckpointStoreTests : IClassFixture<RedisFixture>, IAsyncLi
 
         Assert.True(written);
         Assert.NotNull(loaded);
-        Assert.Equal(42, loaded.Value.Sequence);
-        Assert.True(expected.AsSpan().SequenceEqual(Format(loaded.Value.Snapshot, 42)), "the loaded snapshot differs from the one written");
+        Assert.Equal(42, loaded.Sequence);
+        Assert.True(expected.AsSpan().SequenceEqual(Format(loaded.Snapshot, 42)), "the loaded snapshot differs from the one written");
         // The schema: the pointer names the chunks; the chunks, in order, are the snapshot format, each at most 4 MiB.
         var chunks = (expected.Length + ChunkBytes - 1) / ChunkBytes;
         Assert.Equal(size.StartsWith("small", StringComparison.Ordinal) ? 1 : 2, chunks);
@@ -108,7 +108,7 @@ public sealed class CheckpointStoreTests : IClassFixture<RedisFixture>, IAsyncLi
 
         Assert.True(written);
         Assert.Equal(8, loaded?.Sequence);
-        Assert.Equal(Format(newer, 8), Format(loaded!.Value.Snapshot, 8));
+        Assert.Equal(Format(newer, 8), Format(loaded!.Snapshot, 8));
         Assert.Equal([_cluster.Prefix + ":ckpt:8:0"], await ChunkKeysAsync());
     }
 

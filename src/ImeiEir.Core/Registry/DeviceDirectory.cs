@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace ImeiEir.Core.Registry;
@@ -8,14 +9,17 @@ namespace ImeiEir.Core.Registry;
 /// checkpoint and the log (Redis keeps no per-device record), changed by the writer holding the writer's turn; read by
 /// the planner and by self-service on any thread (one lock: neither is the check path).
 /// <para>
-/// Compact: each device is one record in a byte arena — id length (2 bytes,
+/// Compact: each device is one record in a paged byte arena (<see cref="RecordArena"/>) — id length (2 bytes,
 /// the top bit marks a removed record), the id in UTF-8, the IMEI count (1 byte), each IMEI in 7 bytes — and two
-/// open-addressing tables (linear probing, load ≤ ¾) hold record offsets (4 bytes), one slot per device by the id's
-/// hash and one per IMEI by the IMEI's hash; a lookup compares the record's bytes. No string or array per device: a
-/// 12-character id with 1.15 IMEIs is ~23 bytes of arena and 2.15 slots (8.6 bytes at load 1, ~11–17 at the loads
-/// the tables keep). Removed records
-/// stay in the arena until it is rebuilt (when they are a third of it, or a table is full); a rebuild copies the live
-/// records in order and re-inserts them.
+/// segmented open-addressing tables (<see cref="RecordTable"/>) hold record offsets (4 bytes), one slot per device by
+/// the id's hash and one per IMEI by the IMEI's hash; a lookup compares the record's bytes. No string or array per
+/// device: a 12-character id with 1.15 IMEIs is ~23 bytes of arena and 2.15 slots (8.6 bytes at load 1, ~11–17 at the
+/// loads the tables keep).
+/// </para>
+/// <para>
+/// Growth never pauses for the whole: a new record takes one more arena page at most (nothing copied), and a table
+/// rehashes one of its 1 024 segments at a time. Removed records stay in their page until it is mostly garbage; then
+/// its live records move to the arena's end, <see cref="EvacuationStep"/> records per change, and the page is reused.
 /// </para>
 /// </summary>
 public sealed class DeviceDirectory : IDeviceDirectory
@@ -23,23 +27,35 @@ public sealed class DeviceDirectory : IDeviceDirectory
     /// <summary>Longest device id accepted, in UTF-8 bytes (<see cref="BatchPlanner.MaxIdLength"/> characters fit).</summary>
     public const int MaxIdBytes = 0x7FFF;
 
+    /// <summary>Live records moved out of a page being evacuated per registration or removal (bounds each change's work).</summary>
+    public const int EvacuationStep = 64;
+
     private const ushort Removed = 0x8000;
     private const int ImeiBytes = 7;
-    private const int Empty = 0;
-    private const int Deleted = -1;
     private const ulong FormatMagic = 0x3156454452494545; // "EEIRDEV1" little-endian
 
     // An IMEI a later record took over (never valid: keys are below 10^15): the older record no longer holds it.
     private const long Vacated = (1L << 56) - 1;
 
     private readonly Lock _gate = new();
-    private byte[] _arena = new byte[4096];
-    private int _used = 1; // offset 0 is never a record: a slot holds offset, 0 is empty
-    private int _garbage;
-    private int[] _byId = new int[64];
-    private int[] _byImei = new int[64];
-    private int _idSlotsUsed;
-    private int _imeiSlotsUsed;
+    private RecordArena _arena;
+    private RecordTable _byId;
+    private RecordTable _byImei;
+    private int _evacuateAt; // next position in the page being evacuated
+
+    public DeviceDirectory()
+        : this(new RecordArena(), 0, 0)
+    {
+    }
+
+    // The tables read their records' keys from this arena (they move with it in ReplaceWith).
+    private DeviceDirectory(RecordArena arena, long devices, long imeis)
+    {
+        _arena = arena;
+        _byId = new RecordTable((record, hashes) => IdHashes(arena, record, hashes), devices);
+        _byImei = new RecordTable((record, hashes) => ImeiHashes(arena, record, hashes), imeis);
+        _evacuateAt = 1;
+    }
 
     /// <summary>Registered devices.</summary>
     public int Count { get; private set; }
@@ -54,7 +70,7 @@ public sealed class DeviceDirectory : IDeviceDirectory
         {
             lock (_gate)
             {
-                return _arena.LongLength + (4L * (_byId.Length + _byImei.Length));
+                return _arena.BytesHeld + _byId.BytesHeld + _byImei.BytesHeld;
             }
         }
     }
@@ -92,24 +108,40 @@ public sealed class DeviceDirectory : IDeviceDirectory
             throw new ArgumentException($"A device id of {length} bytes with {imeis.Length} IMEIs does not fit a directory record.", nameof(deviceId));
         }
 
+        // Each IMEI once (a record holds one slot per IMEI it lists).
+        Span<long> distinct = stackalloc long[imeis.Length];
+        var held = 0;
+        foreach (var imei in imeis)
+        {
+            if ((ulong)imei >= Vacated)
+            {
+                throw new ArgumentOutOfRangeException(nameof(imeis), "An IMEI key does not fit 7 bytes.");
+            }
+
+            if (!distinct[..held].Contains(imei))
+            {
+                distinct[held++] = imei;
+            }
+        }
+
+        ReadOnlySpan<long> listed = distinct[..held];
         lock (_gate)
         {
             Span<byte> id = stackalloc byte[length];
             Encoding.UTF8.GetBytes(deviceId, id);
             RemoveLocked(id);
-            var size = 2 + length + 1 + (imeis.Length * ImeiBytes);
-            EnsureRoom(size, imeis.Length);
-            var record = _used;
-            var span = _arena.AsSpan(record, size);
+            Evacuate();
+            var size = 2 + length + 1 + (listed.Length * ImeiBytes);
+            var record = _arena.Allocate(size);
+            var span = _arena.At(record)[..size];
             BinaryPrimitives.WriteUInt16LittleEndian(span, (ushort)length);
             id.CopyTo(span[2..]);
-            span[2 + length] = (byte)imeis.Length;
-            for (var i = 0; i < imeis.Length; i++)
+            span[2 + length] = (byte)listed.Length;
+            for (var i = 0; i < listed.Length; i++)
             {
-                WriteImei(span[(3 + length + (i * ImeiBytes))..], imeis[i]);
+                WriteImei(span[(3 + length + (i * ImeiBytes))..], listed[i]);
             }
 
-            _used += size;
             InsertLocked(record);
         }
     }
@@ -122,7 +154,9 @@ public sealed class DeviceDirectory : IDeviceDirectory
         id = id[..Encoding.UTF8.GetBytes(deviceId, id)];
         lock (_gate)
         {
-            return RemoveLocked(id);
+            var removed = RemoveLocked(id);
+            Evacuate();
+            return removed;
         }
     }
 
@@ -160,8 +194,7 @@ public sealed class DeviceDirectory : IDeviceDirectory
         ArgumentNullException.ThrowIfNull(other);
         lock (_gate)
         {
-            (_arena, _used, _garbage, _byId, _byImei, _idSlotsUsed, _imeiSlotsUsed) =
-                (other._arena, other._used, other._garbage, other._byId, other._byImei, other._idSlotsUsed, other._imeiSlotsUsed);
+            (_arena, _byId, _byImei, _evacuateAt) = (other._arena, other._byId, other._byImei, other._evacuateAt);
             (Count, ImeiCount) = (other.Count, other.ImeiCount);
         }
     }
@@ -171,7 +204,7 @@ public sealed class DeviceDirectory : IDeviceDirectory
 
     /// <summary>
     /// The checkpoint form: 8 bytes magic, 8 bytes record count, then each live record as held (2 bytes id length, the
-    /// UTF-8 id, 1 byte IMEI count, 7 bytes per IMEI, little-endian), in arena order.
+    /// UTF-8 id, 1 byte IMEI count, 7 bytes per IMEI, little-endian), page by page.
     /// </summary>
     public void WriteTo(Stream output)
     {
@@ -182,21 +215,28 @@ public sealed class DeviceDirectory : IDeviceDirectory
             BinaryPrimitives.WriteUInt64LittleEndian(header, FormatMagic);
             BinaryPrimitives.WriteInt64LittleEndian(header[8..], Count);
             output.Write(header);
-            // Live records lie in runs between removed ones: each run is written at once.
-            var run = 1;
-            for (var at = 1; at < _used;)
+            for (var p = 0; p < _arena.PageCount; p++)
             {
-                var size = RecordSize(at);
-                if ((BinaryPrimitives.ReadUInt16LittleEndian(_arena.AsSpan(at)) & Removed) != 0)
+                // Live records lie in runs between removed ones: each run is written at once.
+                var page = _arena.Page(p);
+                var run = 1;
+                for (var at = 1; at < page.Length;)
                 {
-                    output.Write(_arena, run, at - run);
-                    run = at + size;
+                    var size = RecordSize(page[at..]);
+                    if (IsRemoved(page[at..]))
+                    {
+                        output.Write(page[run..at]);
+                        run = at + size;
+                    }
+
+                    at += size;
                 }
 
-                at += size;
+                if (run < page.Length)
+                {
+                    output.Write(page[run..]);
+                }
             }
-
-            output.Write(_arena, run, _used - run);
         }
     }
 
@@ -205,255 +245,262 @@ public sealed class DeviceDirectory : IDeviceDirectory
 
     /// <summary>
     /// Reads the form <see cref="WriteTo"/> writes, cut in <paramref name="chunks"/> (a checkpoint's): the records are
-    /// copied once, into the arena, and indexed where they lie.
+    /// checked and copied once, into arena pages, then indexed where they lie (the two tables on two threads).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static DeviceDirectory ReadFrom(IReadOnlyList<byte[]> chunks)
     {
         ArgumentNullException.ThrowIfNull(chunks);
-        var total = 0L;
-        foreach (var c in chunks)
+        var input = new ChunkReader(chunks);
+        if (input.Length < 16)
         {
-            total += c.Length;
-        }
-
-        if (total < 16 || total - 16 >= Array.MaxLength)
-        {
-            throw new InvalidDataException("Not an ImeiEir device directory (too short or too long).");
+            throw new InvalidDataException("Not an ImeiEir device directory (too short).");
         }
 
         Span<byte> header = stackalloc byte[16];
-        var arena = new byte[Math.Max(4096, total - 16 + 1)];
-        var at = 0L;
-        foreach (var c in chunks)
-        {
-            for (var i = 0; i < c.Length; i++, at++)
-            {
-                if (at >= 16)
-                {
-                    c.AsSpan(i).CopyTo(arena.AsSpan((int)(at - 16 + 1)));
-                    at += c.Length - i;
-                    break;
-                }
-
-                header[(int)at] = c[i];
-            }
-        }
-
+        input.Copy(0, header);
         if (BinaryPrimitives.ReadUInt64LittleEndian(header) != FormatMagic)
         {
             throw new InvalidDataException("Not an ImeiEir device directory (bad magic or unknown version).");
         }
 
-        return Index(arena, (int)(total - 16 + 1), BinaryPrimitives.ReadInt64LittleEndian(header[8..]));
-    }
+        var count = BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
+        if (count < 0 || count > input.Length / 3)
+        {
+            throw new InvalidDataException("The device directory's record count does not fit its length.");
+        }
 
-    // Records lie in the arena from offset 1 to `used`: checked, counted, then put into tables sized once.
-    private static DeviceDirectory Index(byte[] arena, int used, long count)
-    {
+        var arena = new RecordArena();
         var imeis = 0L;
-        var at = 1;
+        var at = 16L;
+        var run = at; // start of the records read but not yet copied (all fit the current page)
+        var runBytes = 0;
         for (var i = 0L; i < count; i++)
         {
-            var length = at + 2 <= used ? BinaryPrimitives.ReadUInt16LittleEndian(arena.AsSpan(at)) : -1;
-            if (length < 0 || (length & Removed) != 0 || at + 2 + length >= used)
+            var length = at + 3 <= input.Length ? input[at] | (input[at + 1] << 8) : -1;
+            if (length < 0 || (length & Removed) != 0 || at + 2 + length >= input.Length)
             {
                 throw new InvalidDataException("The device directory holds a malformed record.");
             }
 
-            imeis += arena[at + 2 + length];
-            at += 2 + length + 1 + (arena[at + 2 + length] * ImeiBytes);
+            var held = input[at + 2 + length];
+            var size = 2 + length + 1 + (held * ImeiBytes);
+            if (runBytes + size > arena.Room)
+            {
+                Flush(arena, input, run, runBytes);
+                (run, runBytes) = (at, 0);
+                arena.NextPage();
+            }
+
+            imeis += held;
+            runBytes += size;
+            at += size;
         }
 
-        if (at != used)
+        if (at > input.Length)
+        {
+            throw new InvalidDataException("The device directory holds a malformed record.");
+        }
+
+        if (at != input.Length)
         {
             throw new InvalidDataException("The device directory's records do not end where it does.");
         }
 
-        var directory = new DeviceDirectory
-        {
-            _arena = arena,
-            _used = used,
-            _byId = new int[TableSize(count * 3 / 2)],
-            _byImei = new int[TableSize(imeis * 3 / 2)],
-        };
-        // A checkpoint's records are one consistent directory: no IMEI is looked up before it is inserted (each
-        // lookup reads records on the probe path, a cache miss each; an insert reads only the table).
-        for (var record = 1; record < used; record += directory.RecordSize(record))
-        {
-            directory.InsertLocked(record, takeOver: false);
-        }
-
+        Flush(arena, input, run, runBytes);
+        var directory = new DeviceDirectory(arena, count, imeis) { Count = (int)count };
+        // A checkpoint's records are one consistent directory: no IMEI is looked up before it is inserted (each lookup
+        // reads records on the probe path, a cache miss each; an insert reads only the table). The tables are
+        // independent, so each is filled on its own thread.
+        var owned = 0L;
+        Parallel.Invoke(directory.FillIds, () => owned = directory.FillImeis());
+        directory.ImeiCount = owned;
         return directory;
     }
 
-    private static int TableSize(long entries)
+    // Copies `bytes` bytes of whole records from the input at `from` to the current page (they fit it).
+    private static void Flush(RecordArena arena, ChunkReader input, long from, int bytes)
     {
-        var size = 64L;
-        while (size * 3 / 4 <= entries + 1)
+        if (bytes > 0)
         {
-            size *= 2;
+            var record = arena.Allocate(bytes);
+            input.Copy(from, arena.At(record)[..bytes]);
+        }
+    }
+
+    // The loading loops run once, at start, before tiered compilation has promoted anything: compiled optimized at once
+    // (at tier 0 their small helpers would be calls, not inlined).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void FillIds()
+    {
+        for (var p = 0; p < _arena.PageCount; p++)
+        {
+            var page = _arena.Page(p);
+            for (var at = 1; at < page.Length; at += RecordSize(page[at..]))
+            {
+                _byId.Insert(HashId(IdIn(page[at..])), RecordArena.OffsetOf(p, at));
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private long FillImeis()
+    {
+        var owned = 0L;
+        for (var p = 0; p < _arena.PageCount; p++)
+        {
+            var page = _arena.Page(p);
+            for (var at = 1; at < page.Length; at += RecordSize(page[at..]))
+            {
+                owned += InsertImeis(RecordArena.OffsetOf(p, at), takeOver: false);
+            }
         }
 
-        return (int)Math.Min(size, 1 << 30);
+        return owned;
     }
 
     private bool RemoveLocked(ReadOnlySpan<byte> id)
     {
-        var record = FindById(id, out var idSlot);
+        var record = FindById(id, out var at);
         if (record == 0)
         {
             return false;
         }
 
-        _byId[idSlot] = Deleted;
-        var imeis = ImeiSpan(record);
-        for (var i = 0; i < imeis.Length / ImeiBytes; i++)
-        {
-            var imei = ReadImei(imeis[(i * ImeiBytes)..]);
-            if (FindByImei(imei, out var slot) == record)
-            {
-                _byImei[slot] = Deleted;
-                ImeiCount--;
-            }
-        }
-
-        var size = RecordSize(record);
-        BinaryPrimitives.WriteUInt16LittleEndian(_arena.AsSpan(record), (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(_arena.AsSpan(record)) | Removed));
-        _garbage += size;
+        _byId.DeleteAt(at);
+        ImeiCount -= DeleteImeis(record);
+        var span = _arena.At(record);
+        var size = RecordSize(span);
+        BinaryPrimitives.WriteUInt16LittleEndian(span, (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(span) | Removed));
+        _arena.Free(record, size);
         Count--;
         return true;
     }
 
-    // Puts a record written at the arena's end into both tables (an IMEI owned by another record moves to it, unless
-    // the caller knows none is).
-    private void InsertLocked(int record, bool takeOver = true)
+    // Puts a record written at the arena's end into both tables (an IMEI owned by another record moves to it).
+    private void InsertLocked(int record)
     {
-        var id = IdOf(record);
-        var mask = _byId.Length - 1;
-        for (var slot = HashId(id) & mask; ; slot = (slot + 1) & mask)
-        {
-            if (_byId[slot] == Empty)
-            {
-                _byId[slot] = record;
-                _idSlotsUsed++;
-                break;
-            }
-        }
-
+        _byId.Insert(HashId(IdOf(record)), record);
         Count++;
+        ImeiCount += InsertImeis(record, takeOver: true);
+    }
+
+    // Puts the record's IMEIs into the IMEI table; with takeOver an IMEI another record owns moves to this one (the
+    // planner refuses it; the directory stays exact anyway), else the caller knows none is owned. Returns the IMEIs newly owned.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private long InsertImeis(int record, bool takeOver)
+    {
         var imeis = ImeiSpan(record);
-        mask = _byImei.Length - 1;
-        for (var i = 0; i < imeis.Length / ImeiBytes; i++)
+        var added = 0L;
+        for (var i = 0; i < imeis.Length; i += ImeiBytes)
         {
-            var imei = ReadImei(imeis[(i * ImeiBytes)..]);
+            var imei = ReadImei(imeis[i..]);
             if (imei == Vacated)
             {
                 continue;
             }
 
-            var owned = 0;
-            var owner = takeOver ? FindByImei(imei, out owned) : 0;
-            if (owner != 0)
+            // The record itself may be found (the slot of one of its IMEIs already inserted lies on this one's path).
+            if (takeOver && FindByImei(imei, out _) is var owner && owner != 0 && owner != record)
             {
-                // Taken over (the planner refuses it; the directory stays exact anyway): the older record lets it go.
+                // The owner lets it go: its slots are rebuilt without it (which of them is this IMEI's is not known).
+                DeleteImeis(owner);
                 Vacate(owner, imei);
-                _byImei[owned] = record;
+                InsertImeis(owner, takeOver: false);
+                _byImei.Insert(HashImei(imei), record);
                 continue;
             }
 
-            for (var slot = HashImei(imei) & mask; ; slot = (slot + 1) & mask)
+            _byImei.Insert(HashImei(imei), record);
+            added++;
+        }
+
+        return added;
+    }
+
+    // Deletes the record's IMEI slots (all of them: RecordTable.DeleteAll); returns how many IMEIs it owned.
+    private long DeleteImeis(int record)
+    {
+        var imeis = ImeiSpan(record);
+        var owned = 0L;
+        for (var i = 0; i < imeis.Length; i += ImeiBytes)
+        {
+            if (ReadImei(imeis[i..]) is var imei and not Vacated)
             {
-                if (_byImei[slot] == Empty)
+                _byImei.DeleteAll(HashImei(imei), record);
+                owned++;
+            }
+        }
+
+        return owned;
+    }
+
+    // Moves up to EvacuationStep live records out of the page due for evacuation, first in line, to the arena's end
+    // (re-pointing their table slots); gives the page back once none is left.
+    private void Evacuate()
+    {
+        if (!_arena.TryPeekEvacuation(out var p))
+        {
+            return;
+        }
+
+        var page = _arena.Page(p);  // read-only view; moved records are marked removed through At()
+        for (var moved = 0; _evacuateAt < page.Length && moved < EvacuationStep; moved++)
+        {
+            var from = RecordArena.OffsetOf(p, _evacuateAt);
+            var size = RecordSize(page[_evacuateAt..]);
+            _evacuateAt += size;
+            if (IsRemoved(page[(_evacuateAt - size)..]))
+            {
+                continue;
+            }
+
+            var to = _arena.Allocate(size);
+            var record = _arena.At(from);
+            record[..size].CopyTo(_arena.At(to));
+            BinaryPrimitives.WriteUInt16LittleEndian(record, (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(record) | Removed));
+            _byId.Relocate(HashId(IdOf(to)), from, to);
+            var imeis = ImeiSpan(to);
+            for (var i = 0; i < imeis.Length; i += ImeiBytes)
+            {
+                if (ReadImei(imeis[i..]) is var imei and not Vacated)
                 {
-                    _byImei[slot] = record;
-                    _imeiSlotsUsed++;
-                    ImeiCount++;
-                    break;
+                    _byImei.Relocate(HashImei(imei), from, to);
                 }
             }
         }
-    }
 
-    // Room for one more record of `size` bytes and `imeis` IMEIs: grows the arena, or rebuilds it and the tables
-    // (dropping removed records and deleted slots) when a table would pass ¾ or removed records are a third of the arena.
-    private void EnsureRoom(int size, int imeis)
-    {
-        var tablesFull = (_idSlotsUsed + 1) * 4L > _byId.Length * 3L || (_imeiSlotsUsed + imeis) * 4L > _byImei.Length * 3L;
-        var wasteful = _garbage > 1 << 20 && _garbage * 3L > _used;
-        if (tablesFull || wasteful)
+        if (_evacuateAt >= page.Length)
         {
-            Rebuild(size, imeis);
-        }
-        else if (_used + size > _arena.Length)
-        {
-            var grown = new byte[(int)Math.Min(Array.MaxLength, Math.Max(_used + size, _arena.Length * 2L))];
-            _arena.AsSpan(0, _used).CopyTo(grown);
-            _arena = grown;
+            _arena.Release(p);
+            _evacuateAt = 1;
         }
     }
 
-    private void Rebuild(int size, int imeis)
+    private int FindById(ReadOnlySpan<byte> id, out RecordTable.Probe at)
     {
-        var old = _arena;
-        var oldUsed = _used;
-        var live = oldUsed - _garbage;
-        var arena = new byte[(int)Math.Min(Array.MaxLength, Math.Max(4096L, (live + size) * 3L / 2))];
-        (_arena, _used, _garbage) = (arena, 1, 0);
-        var devices = Count + 1L;
-        var imeiCount = ImeiCount + imeis;
-        // Room for half as many again: a table is at most half full after a rebuild, never less than a quarter.
-        _byId = new int[TableSize(devices * 3 / 2)];
-        _byImei = new int[TableSize(imeiCount * 3 / 2)];
-        (_idSlotsUsed, _imeiSlotsUsed, Count, ImeiCount) = (0, 0, 0, 0);
-        for (var at = 1; at < oldUsed;)
+        for (at = _byId.Find(HashId(id)); at.Next(out var record);)
         {
-            var recordSize = RecordSizeIn(old, at);
-            if ((BinaryPrimitives.ReadUInt16LittleEndian(old.AsSpan(at)) & Removed) == 0)
-            {
-                var record = _used;
-                old.AsSpan(at, recordSize).CopyTo(_arena.AsSpan(record));
-                _used += recordSize;
-                InsertLocked(record, takeOver: false); // the live records are consistent: no lookup needed
-            }
-
-            at += recordSize;
-        }
-    }
-
-    private int FindById(ReadOnlySpan<byte> id, out int slot)
-    {
-        var mask = _byId.Length - 1;
-        for (slot = HashId(id) & mask; ; slot = (slot + 1) & mask)
-        {
-            var record = _byId[slot];
-            if (record == Empty)
-            {
-                return 0;
-            }
-
-            if (record != Deleted && IdOf(record).SequenceEqual(id))
+            if (IdOf(record).SequenceEqual(id))
             {
                 return record;
             }
         }
+
+        return 0;
     }
 
-    private int FindByImei(long imei, out int slot)
+    private int FindByImei(long imei, out RecordTable.Probe at)
     {
-        var mask = _byImei.Length - 1;
-        for (slot = HashImei(imei) & mask; ; slot = (slot + 1) & mask)
+        for (at = _byImei.Find(HashImei(imei)); at.Next(out var record);)
         {
-            var record = _byImei[slot];
-            if (record == Empty)
-            {
-                return 0;
-            }
-
-            if (record != Deleted && Holds(record, imei))
+            if (Holds(record, imei))
             {
                 return record;
             }
         }
+
+        return 0;
     }
 
     private bool Holds(int record, long imei)
@@ -472,8 +519,9 @@ public sealed class DeviceDirectory : IDeviceDirectory
 
     private void Vacate(int record, long imei)
     {
-        var length = BinaryPrimitives.ReadUInt16LittleEndian(_arena.AsSpan(record)) & ~Removed;
-        var imeis = _arena.AsSpan(record + 3 + length, _arena[record + 2 + length] * ImeiBytes);
+        var span = _arena.At(record);
+        var length = BinaryPrimitives.ReadUInt16LittleEndian(span) & ~Removed;
+        var imeis = span.Slice(3 + length, span[2 + length] * ImeiBytes);
         for (var i = 0; i < imeis.Length; i += ImeiBytes)
         {
             if (ReadImei(imeis[i..]) == imei)
@@ -498,20 +546,46 @@ public sealed class DeviceDirectory : IDeviceDirectory
         return [.. result];
     }
 
-    private ReadOnlySpan<byte> IdOf(int record) => _arena.AsSpan(record + 2, BinaryPrimitives.ReadUInt16LittleEndian(_arena.AsSpan(record)) & ~Removed);
+    private ReadOnlySpan<byte> IdOf(int record) => IdIn(_arena.At(record));
 
-    private ReadOnlySpan<byte> ImeiSpan(int record)
+    private ReadOnlySpan<byte> ImeiSpan(int record) => ImeisIn(_arena.At(record));
+
+    private static ReadOnlySpan<byte> IdIn(ReadOnlySpan<byte> record) => record.Slice(2, BinaryPrimitives.ReadUInt16LittleEndian(record) & ~Removed);
+
+    private static ReadOnlySpan<byte> ImeisIn(ReadOnlySpan<byte> record)
     {
-        var length = BinaryPrimitives.ReadUInt16LittleEndian(_arena.AsSpan(record)) & ~Removed;
-        return _arena.AsSpan(record + 3 + length, _arena[record + 2 + length] * ImeiBytes);
+        var length = BinaryPrimitives.ReadUInt16LittleEndian(record) & ~Removed;
+        return record.Slice(3 + length, record[2 + length] * ImeiBytes);
     }
 
-    private int RecordSize(int record) => RecordSizeIn(_arena, record);
+    private static bool IsRemoved(ReadOnlySpan<byte> record) => (BinaryPrimitives.ReadUInt16LittleEndian(record) & Removed) != 0;
 
-    private static int RecordSizeIn(ReadOnlySpan<byte> arena, int record)
+    private static int RecordSize(ReadOnlySpan<byte> record)
     {
-        var length = BinaryPrimitives.ReadUInt16LittleEndian(arena[record..]) & ~Removed;
-        return 2 + length + 1 + (arena[record + 2 + length] * ImeiBytes);
+        var length = BinaryPrimitives.ReadUInt16LittleEndian(record) & ~Removed;
+        return 2 + length + 1 + (record[2 + length] * ImeiBytes);
+    }
+
+    private static int IdHashes(RecordArena arena, int record, Span<int> hashes)
+    {
+        hashes[0] = HashId(IdIn(arena.At(record)));
+        return 1;
+    }
+
+    // The hashes of the IMEIs the record owns (a taken-over one is Vacated in it, and has no slot for it).
+    private static int ImeiHashes(RecordArena arena, int record, Span<int> hashes)
+    {
+        var imeis = ImeisIn(arena.At(record));
+        var count = 0;
+        for (var i = 0; i < imeis.Length; i += ImeiBytes)
+        {
+            if (ReadImei(imeis[i..]) is var imei and not Vacated)
+            {
+                hashes[count++] = HashImei(imei);
+            }
+        }
+
+        return count;
     }
 
     private static int HashId(ReadOnlySpan<byte> id)
@@ -525,11 +599,6 @@ public sealed class DeviceDirectory : IDeviceDirectory
 
     private static void WriteImei(Span<byte> destination, long imei)
     {
-        if ((ulong)imei > Vacated)
-        {
-            throw new ArgumentOutOfRangeException(nameof(imei), "An IMEI key does not fit 7 bytes.");
-        }
-
         Span<byte> eight = stackalloc byte[8];
         BinaryPrimitives.WriteInt64LittleEndian(eight, imei);
         eight[..ImeiBytes].CopyTo(destination);
