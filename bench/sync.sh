@@ -144,12 +144,18 @@ for r in $(seq "$ROUNDS"); do
     # The single-Redis-core ceiling: deltas of the saturating sync per second of Redis CPU (all its work: commands,
     # network, AOF) — the rate at which Redis alone would be busy all the time.
     R0=$(redis_cpu)
-    lt sync --target "http://127.0.0.1:$GRPC" --deltas 50000000 --batch "$BATCH" --for "$SYNC_FOR" --json "$R/sync.json" >"$D/sync.log" 2>&1 &
+    # Each sync runs through its check run's 5 s warm-up, its measured window and 2 s beyond (the tools' start-up), so
+    # every measured check meets the sync: before, the last 5 s of each window had none, and a node's post-burst heap
+    # trim (5 s after the last batch) fell into the window it did not belong to.
+    COVER="$(( ${SYNC_FOR%s} + 7 ))s"
+    lt sync --target "http://127.0.0.1:$GRPC" --deltas 50000000 --batch "$BATCH" --for "$COVER" --json "$R/sync.json" >"$D/sync.log" 2>&1 &
     SP=$!; checks "${SYNC_FOR%s}s" during; wait "$SP" || true
     REDIS_CS=$(( $(redis_cpu) - R0 ))
-    lt sync --target "http://127.0.0.1:$GRPC" --deltas 50000000 --batch 1000 --rate "$SYNC_PACED_RATE" --for "$SYNC_FOR" --json "$R/paced-sync.json" >"$D/paced.log" 2>&1 &
+    lt sync --target "http://127.0.0.1:$GRPC" --deltas 50000000 --batch 1000 --rate "$SYNC_PACED_RATE" --for "$COVER" --json "$R/paced-sync.json" >"$D/paced.log" 2>&1 &
     SP=$!; checks "${SYNC_FOR%s}s" paced-checks; wait "$SP" || true
     fi
+    sleep 7 # the last burst's heap trim (HeapTrim:AfterQuiet 5 s, polled each second), logged with its pause
+    TRIMS=$(grep -o 'pause [0-9]* ms' "$D/node.log" | awk '{print $2}' | paste -sd, -)
     stop "$NODE_PID"
     # Steady state: a node that checkpoints right after hydrating and keeps no log behind the checkpoint.
     T0=$(date +%s%N); start_node "$b" "$REDIS_PORT" "$D/ckpt.log" Redis__CheckpointEveryMutations=1 Redis__CheckpointMinInterval=00:00:00 Redis__LogEntriesKeptBehindCheckpoint=0
@@ -169,7 +175,7 @@ for r in $(seq "$ROUNDS"); do
     stop "$NODE_PID"; stop "$REDIS_PID"
     jq -n --arg loaded "$LOADED" --argjson rssSync "$RSS_SYNC" --argjson rssHyd "$RSS_HYD" --argjson used "$USED" \
       --argjson keys "$KEYS" --argjson loglen "$LOGLEN" --argjson ready "$READY_MS" --argjson redisCs "$REDIS_CS" \
-      --argjson gcSync "$GC_SYNC" --argjson gcHyd "$GC_HYD" \
+      --argjson gcSync "$GC_SYNC" --argjson gcHyd "$GC_HYD" --argjson trims "[${TRIMS:-}]" \
       --slurpfile seed "$R/seed.json" --slurpfile sync "$R/sync.json" --slurpfile paced "$R/paced-sync.json" \
       --slurpfile idle "$R/idle.json" --slurpfile during "$R/during.json" --slurpfile pacedChecks "$R/paced-checks.json" '
       ($loaded | capture("(?<reg>[0-9]+) registered IMEIs, (?<b>[0-9]+) bindings")) as $h
@@ -184,7 +190,7 @@ for r in $(seq "$ROUNDS"); do
          gcAfterSync: $gcSync, gcHydrated: $gcHyd,
          rssSyncBytesPerRecord: ($rssSync * 1024 / $records | floor), rssHydratedBytesPerRecord: ($rssHyd * 1024 / $records | floor),
          redisUsedBytes: $used, redisBytesPerRecord: ($used / $records * 10 | floor / 10), redisKeys: $keys, logEntriesLeft: $loglen,
-         secondsToReady: ($ready / 1000)}' >"$R/round.json" 2>/dev/null || echo "round $r $b: incomplete (see $D)" >&2
+         heapTrimPausesMs: $trims, secondsToReady: ($ready / 1000)}' >"$R/round.json" 2>/dev/null || echo "round $r $b: incomplete (see $D)" >&2
     cat "$R/round.json" 2>/dev/null || true
   done
 done

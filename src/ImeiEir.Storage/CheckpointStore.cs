@@ -12,6 +12,9 @@ namespace ImeiEir.Storage;
 /// </summary>
 public sealed class CheckpointStore
 {
+    /// <summary>A checkpoint whose index is loaded and whose device directory is still being parsed (<see cref="Devices"/>).</summary>
+    public sealed record PendingCheckpoint(EirSnapshot Snapshot, long Sequence, Task<(DeviceDirectory? Value, double Milliseconds)> Devices, double ReadMilliseconds, double IndexMilliseconds);
+
     /// <summary>
     /// A checkpoint as loaded: the index, its sequence, the device directory (null for a checkpoint written before the
     /// directory moved out of Redis), and how long reading its chunks and parsing each part took.
@@ -53,6 +56,22 @@ public sealed class CheckpointStore
     /// </summary>
     public async Task<LoadedCheckpoint?> LoadCheckpointAsync()
     {
+        if (await StartLoadingCheckpointAsync().ConfigureAwait(false) is not { } pending)
+        {
+            return null;
+        }
+
+        var (devices, milliseconds) = await pending.Devices.ConfigureAwait(false);
+        return new LoadedCheckpoint(pending.Snapshot, pending.Sequence, devices, pending.ReadMilliseconds, pending.IndexMilliseconds, milliseconds);
+    }
+
+    /// <summary>
+    /// Loads the newest checkpoint's index and starts parsing its device directory beside it; returns once the index
+    /// is parsed, the directory (and its milliseconds) still coming in <see cref="PendingCheckpoint.Devices"/>. Null
+    /// when there is no checkpoint.
+    /// </summary>
+    public async Task<PendingCheckpoint?> StartLoadingCheckpointAsync()
+    {
         var started = TimeProvider.System.GetTimestamp();
         var db = _connection.Database;
         var fields = await db.HashGetAllAsync(_keys.Checkpoint).ConfigureAwait(false);
@@ -86,14 +105,23 @@ public sealed class CheckpointStore
 
         // The directory's chunks are copied once, into its arena, while this thread parses the index.
         var devices = Task.Run(() => Timed(() => directoryChunks == 0 ? null : DeviceDirectory.ReadFrom(directoryBytes)));
-        var snapshot = Timed(() =>
+        (EirSnapshot Value, double Milliseconds) snapshot;
+        try
         {
-            using var stream = new ChunkStream(snapshotChunks);
-            var parsed = SnapshotFormat.Read(stream, out var storedSeq);
-            return storedSeq == seq ? parsed : throw new InvalidDataException($"Checkpoint chunks hold sequence {storedSeq}, the pointer says {seq}.");
-        });
-        var directory = await devices.ConfigureAwait(false);
-        return new LoadedCheckpoint(snapshot.Value, seq, directory.Value, read, snapshot.Milliseconds, directory.Milliseconds);
+            snapshot = Timed(() =>
+            {
+                using var stream = new ChunkStream(snapshotChunks);
+                var parsed = SnapshotFormat.Read(stream, out var storedSeq);
+                return storedSeq == seq ? parsed : throw new InvalidDataException($"Checkpoint chunks hold sequence {storedSeq}, the pointer says {seq}.");
+            });
+        }
+        catch
+        {
+            _ = devices.ContinueWith(static t => t.Exception, TaskScheduler.Default); // observed: the index's failure is the one reported
+            throw;
+        }
+
+        return new PendingCheckpoint(snapshot.Value, seq, devices, read, snapshot.Milliseconds);
     }
 
     private static (T Value, double Milliseconds) Timed<T>(Func<T> step)

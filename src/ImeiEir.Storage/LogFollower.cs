@@ -29,6 +29,7 @@ public sealed partial class LogFollower
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly TaskCompletionSource _directoryLoaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _epoch;
     private long _storeSequence;
 
@@ -52,48 +53,101 @@ public sealed partial class LogFollower
     /// <summary>The newest sequence seen in Redis; minus the index sequence it is this node's lag.</summary>
     public long StoreSequence => Math.Max(Interlocked.Read(ref _storeSequence), _index.Current.Sequence);
 
-    /// <summary>Loads the newest checkpoint, the log after it and the grace marks; then the index serves.</summary>
+    /// <summary>
+    /// Loads the newest checkpoint's index, the log after it and the grace marks; then the index serves. The checkpoint's
+    /// device directory is parsed beside all that and put in place afterwards, with the log's device changes after it,
+    /// under the writer's turn held from before the log was read: checks never read the directory, so they do not wait
+    /// for it, while following, commits and checkpoints (which take the turn) do. <see cref="DirectoryLoaded"/> completes
+    /// then.
+    /// </summary>
     public async Task HydrateAsync(CancellationToken ct)
     {
         var started = _time.GetTimestamp();
         var head = await _store.Log.GetHeadAsync().ConfigureAwait(false);
         _epoch = head.Epoch ?? await _store.Log.InitializeEpochAsync().ConfigureAwait(false);
-        var checkpoint = await _store.Checkpoints.LoadCheckpointAsync().ConfigureAwait(false);
-        if (checkpoint is { } c)
-        {
-            _index.Replace(c.Snapshot, c.Sequence, null, markLoaded: false);
-            LoadDevices(c.Devices);
-        }
-        else
-        {
-            _index.Replace(EirSnapshot.Empty, 0, null, markLoaded: false);
-            _devices.Clear();
-        }
+        var checkpoint = await _store.Checkpoints.StartLoadingCheckpointAsync().ConfigureAwait(false);
+        _index.Replace(checkpoint?.Snapshot ?? EirSnapshot.Empty, checkpoint?.Sequence ?? 0, null, markLoaded: false);
+        _devices.Clear();
+        var later = new DirectoryLater(checkpoint?.Devices);
 
         var loaded = _time.GetTimestamp();
-        using (await _turn.TakeAsync(ct).ConfigureAwait(false))
+        var turn = await _turn.TakeAsync(ct).ConfigureAwait(false);
+        try
         {
-            await CatchUpAsync(bounded: false).ConfigureAwait(false);
+            await CatchUpAsync(bounded: false, later).ConfigureAwait(false);
+            var caughtUp = _time.GetTimestamp();
+            await _marks.HydrateAsync(_store.GraceMarks, ct).ConfigureAwait(false);
+            var marked = _time.GetTimestamp();
+            // The checkpoint's chunks and the log entries read are garbage now, hundreds of MB at national scale: one
+            // compacting collection gives them back before the node serves (no check waits for it).
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            _index.MarkLoaded();
+            var view = _index.Current;
+            Log.Hydrated(_log, view.Sequence, view.Counts.RegisteredImeis, view.Counts.Bindings, view.Counts.Subscribers, _time.GetElapsedTime(started).TotalMilliseconds);
+            Log.HydrationSteps(
+                _log,
+                _time.GetElapsedTime(started, loaded).TotalMilliseconds,
+                checkpoint?.ReadMilliseconds ?? 0,
+                checkpoint?.IndexMilliseconds ?? 0,
+                _time.GetElapsedTime(loaded, caughtUp).TotalMilliseconds,
+                _time.GetElapsedTime(caughtUp, marked).TotalMilliseconds,
+                _time.GetElapsedTime(marked).TotalMilliseconds);
+        }
+        catch
+        {
+            turn.Dispose();
+            throw;
         }
 
-        var caughtUp = _time.GetTimestamp();
-        await _marks.HydrateAsync(_store.GraceMarks, ct).ConfigureAwait(false);
-        var marked = _time.GetTimestamp();
-        // The checkpoint's chunks and the log entries read are garbage now, hundreds of MB at national scale: one
-        // compacting collection gives them back before the node serves (no check waits for it).
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        _index.MarkLoaded();
-        var view = _index.Current;
-        Log.Hydrated(_log, view.Sequence, view.Counts.RegisteredImeis, view.Counts.Bindings, view.Counts.Subscribers, _time.GetElapsedTime(started).TotalMilliseconds);
-        Log.HydrationSteps(
-            _log,
-            _time.GetElapsedTime(started, loaded).TotalMilliseconds,
-            checkpoint?.ReadMilliseconds ?? 0,
-            checkpoint?.IndexMilliseconds ?? 0,
-            checkpoint?.DevicesMilliseconds ?? 0,
-            _time.GetElapsedTime(loaded, caughtUp).TotalMilliseconds,
-            _time.GetElapsedTime(caughtUp, marked).TotalMilliseconds,
-            _time.GetElapsedTime(marked).TotalMilliseconds);
+        _ = PutDirectoryInPlaceAsync(later, turn, started);
+    }
+
+    /// <summary>Completes once the device directory hydration started is in place (at once when there was none to load).</summary>
+    public Task DirectoryLoaded => _directoryLoaded.Task;
+
+    /// <summary>Tests: awaited after the index serves and before the directory is put in place (holds that window open).</summary>
+    internal Func<Task>? BeforeDirectoryInPlace { get; set; }
+
+    // Holds the turn taken at hydration until the checkpoint's directory and the log's device changes after it are in.
+    // A directory that cannot be read leaves the turn held and sync refused: the node keeps answering checks at the
+    // sequence it hydrated, neither follows nor commits (the lag and imeieir_sync_refused say so), and a restart, once
+    // the checkpoint is rewritten or removed, loads it again.
+    private async Task PutDirectoryInPlaceAsync(DirectoryLater later, WriterTurn.Held turn, long started)
+    {
+        var release = true;
+        try
+        {
+            if (BeforeDirectoryInPlace is { } gate)
+            {
+                await gate().ConfigureAwait(false);
+            }
+
+            if (later.Pending is { } pending)
+            {
+                var (devices, milliseconds) = await pending.ConfigureAwait(false);
+                LoadDevices(devices);
+                foreach (var changes in later.Changes)
+                {
+                    _devices.Apply(changes.Removed, changes.Added);
+                }
+
+                Log.DirectoryInPlace(_log, _devices.Count, milliseconds, later.Changes.Count, _time.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+        catch (Exception ex)
+        {
+            release = false;
+            _refusal.Refuse("the checkpoint's device directory could not be read; restart the node once the checkpoint is rewritten");
+            Log.DirectoryUnreadable(_log, StorageErrors.ForLog(ex));
+        }
+        finally
+        {
+            if (release)
+            {
+                turn.Dispose();
+                _directoryLoaded.TrySetResult();
+            }
+        }
     }
 
     /// <summary>Subscribes to change notifications (each wakes <see cref="FollowOnceAsync"/>).</summary>
@@ -115,10 +169,11 @@ public sealed partial class LogFollower
     /// (else <see cref="TimeoutException"/>, nothing applied from that read): the writer's turn is not held longer on a
     /// primary that stopped answering. The caller holds the writer's turn.
     /// </summary>
-    public Task CatchUpAsync() => CatchUpAsync(bounded: true);
+    public Task CatchUpAsync() => CatchUpAsync(bounded: true, later: null);
 
-    // Unbounded at hydration: the whole log after the checkpoint, in large reads, before the node serves at all.
-    private async Task CatchUpAsync(bool bounded)
+    // Unbounded at hydration: the whole log after the checkpoint, in large reads, before the node serves at all; its
+    // device changes then wait in `later` while the checkpoint's directory is still being parsed.
+    private async Task CatchUpAsync(bool bounded, DirectoryLater? later)
     {
         var timeout = bounded ? _options.ReplyTimeout : Timeout.InfiniteTimeSpan;
         while (true)
@@ -145,6 +200,7 @@ public sealed partial class LogFollower
 
                 _index.Replace(c.Snapshot, c.Sequence, null, markLoaded: false);
                 LoadDevices(c.Devices);
+                later?.Drop(); // the reloaded directory replaces the one still being parsed
                 Log.ReloadedCheckpoint(_log, c.Sequence);
                 continue;
             }
@@ -152,7 +208,15 @@ public sealed partial class LogFollower
             foreach (var e in entries)
             {
                 _index.Apply(e.Sequence, e.Mutations, new DateTimeOffset(e.AppliedAtTicks, TimeSpan.Zero));
-                _devices.Apply(e.Devices.Removed, e.Devices.Added);
+                if (later?.Pending is not null)
+                {
+                    later.Changes.Add(e.Devices);
+                }
+                else
+                {
+                    _devices.Apply(e.Devices.Removed, e.Devices.Added);
+                }
+
                 _checkpointer.Count(e.Mutations.Length);
             }
 
@@ -192,13 +256,38 @@ public sealed partial class LogFollower
         }
     }
 
+    // The checkpoint's device directory still being parsed, and the log's device changes that go on top of it.
+    private sealed class DirectoryLater(Task<(DeviceDirectory? Value, double Milliseconds)>? pending)
+    {
+        public Task<(DeviceDirectory? Value, double Milliseconds)>? Pending { get; private set; } = pending;
+
+        public List<DeviceChanges> Changes { get; } = [];
+
+        public void Drop()
+        {
+            if (Pending is { } p)
+            {
+                _ = p.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+            }
+
+            Pending = null;
+            Changes.Clear();
+        }
+    }
+
     private static partial class Log
     {
         [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Index loaded from Redis at sequence {Sequence}: {Registered} registered IMEIs, {Bindings} bindings, {Subscribers} subscribers in {Milliseconds:F0} ms")]
         public static partial void Hydrated(ILogger logger, long sequence, long registered, long bindings, long subscribers, double milliseconds);
 
-        [LoggerMessage(EventId = 2014, Level = LogLevel.Information, Message = "Hydration steps: checkpoint {Checkpoint:F0} ms (chunks read {Read:F0} ms, index parsed {Index:F0} ms, device directory {Devices:F0} ms, the last two side by side), log after it {Log:F0} ms, grace marks {Marks:F0} ms, collection {Collection:F0} ms")]
-        public static partial void HydrationSteps(ILogger logger, double checkpoint, double read, double index, double devices, double log, double marks, double collection);
+        [LoggerMessage(EventId = 2014, Level = LogLevel.Information, Message = "Hydration steps: checkpoint {Checkpoint:F0} ms (chunks read {Read:F0} ms, index parsed {Index:F0} ms; its device directory is parsed beside the steps), log after it {Log:F0} ms, grace marks {Marks:F0} ms, collection {Collection:F0} ms")]
+        public static partial void HydrationSteps(ILogger logger, double checkpoint, double read, double index, double log, double marks, double collection);
+
+        [LoggerMessage(EventId = 2016, Level = LogLevel.Information, Message = "Device directory in place: {Devices} devices (parsed in {Parsed:F0} ms), then the device changes of {Entries} log entries; {Milliseconds:F0} ms after hydration began (writes and following waited for it, checks did not)")]
+        public static partial void DirectoryInPlace(ILogger logger, int devices, double parsed, int entries, double milliseconds);
+
+        [LoggerMessage(EventId = 2017, Level = LogLevel.Critical, Message = "The checkpoint's device directory could not be read ({Failure}): sync refused, the node stays at the sequence it hydrated; restart it once the checkpoint is rewritten")]
+        public static partial void DirectoryUnreadable(ILogger logger, string failure);
 
         [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "The checkpoint holds no device directory (written by an earlier version): devices are known from the log after it only")]
         public static partial void CheckpointWithoutDevices(ILogger logger);

@@ -107,6 +107,38 @@ public sealed class LogFollowerHydrationTests : IClassFixture<RedisFixture>, IAs
         Assert.Equal(Devices(writer), Devices(lagging));
     }
 
+    [Fact]
+    public async Task Hydrate_DirectoryNotYetInPlace_ChecksServedWritesWaitThenSeeIt()
+    {
+        var first = await _cluster.StartNodeAsync();
+        await first.ApplyOkAsync("b-1", Batches[0]);
+        Assert.True(await first.Checkpointer.WriteCheckpointAsync());
+        await first.ApplyOkAsync("b-2", D.Register("dev-4", "86753090000001")); // in the log after the checkpoint only
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var second = await _cluster.StartNodeAsync(directoryGate: () => gate.Task);
+        var unregister = second.ApplyAsync("b-3", D.Unregister("dev-2"), D.Unregister("dev-4"));
+        var heldStatus = second.Follower.DirectoryLoaded.IsCompleted;
+        var heldWrite = unregister.IsCompleted;
+        var status = await Assert.ThrowsAsync<RegistryUnavailableException>(() => new DeviceStatusReader(second.Index, second.Devices).GetAsync(35209900176148, CancellationToken.None));
+        var servedAt = second.Sequence;
+        var registered = second.Index.Current.IsRegistered(35209900176148);
+        gate.SetResult();
+
+        // Checks are served from the index at once; the write waited for the directory, then found both devices (one
+        // from the checkpoint's directory, one from the log's device changes after it).
+        Assert.Equal(2, servedAt);
+        Assert.True(registered);
+        Assert.False(heldStatus);
+        Assert.False(heldWrite);
+        Assert.Contains("retry later", status.Message, StringComparison.Ordinal);
+        var outcome = await unregister;
+        Assert.True(outcome.Status == BatchStatus.Accepted, $"{outcome.Status} {outcome.Error} {string.Join("; ", outcome.Errors.Select(e => e.Message))}");
+        Assert.Equal(3, outcome.Sequence);
+        Assert.False(second.Devices.TryGetDevice("dev-2", out _));
+        Assert.True(second.Devices.TryGetDevice("dev-1", out _));
+    }
+
     // The devices of the batches above and the owner of the IMEI that ends with none, as text.
     private static string[] Devices(Node node)
     {

@@ -53,8 +53,14 @@ public sealed class Node : IAsyncDisposable
     /// <summary>The node's device directory (derived from the checkpoint and the log).</summary>
     public required DeviceDirectory Devices { get; init; }
 
-    /// <summary>Starts the node and waits until it has loaded its data.</summary>
-    public static async Task<Node> StartAsync(RedisOptions options, PolicyOptions policy)
+    /// <summary>The node's log follower (hydration, following).</summary>
+    public required LogFollower Follower { get; init; }
+
+    /// <summary>
+    /// Starts the node and waits until it has loaded its data: the index, and unless <paramref name="directoryGate"/> is
+    /// given, the device directory too (with a gate, the directory is put in place once the gate's task completes).
+    /// </summary>
+    public static async Task<Node> StartAsync(RedisOptions options, PolicyOptions policy, Func<Task>? directoryGate = null)
     {
         var time = new FakeTimeProvider(Start);
         var index = new EirIndex();
@@ -68,9 +74,15 @@ public sealed class Node : IAsyncDisposable
         var writer = new CommitPipeline(index, devices, store, turn, follower, refusal, checkpointer, marks, policy, options, time, NullLogger<CommitPipeline>.Instance);
         var amnesty = new AmnestyBinder(writer, NullLogger<AmnestyBinder>.Instance);
         var host = new RegistryHost(store, follower, writer, checkpointer, amnesty, marks, NullLogger<RegistryHost>.Instance);
-        var node = new Node(index, store, marks, refusal, checkpointer, writer, host, policy, time) { Devices = devices };
+        follower.BeforeDirectoryInPlace = directoryGate;
+        var node = new Node(index, store, marks, refusal, checkpointer, writer, host, policy, time) { Devices = devices, Follower = follower };
         await host.StartAsync(CancellationToken.None);
         await Eventually.TrueAsync(() => index.IsLoaded, "the node loaded its data from Redis");
+        if (directoryGate is null)
+        {
+            await Eventually.TrueAsync(() => follower.DirectoryLoaded.IsCompleted, "the node put its device directory in place");
+        }
+
         return node;
     }
 

@@ -50,9 +50,9 @@ public sealed class TestCluster : IAsyncDisposable
         => await StoreWriter.CreateAsync(await OpenStoreAsync(tweak));
 
     /// <summary>A node (<see cref="RegistryHost"/> and its parts) started on this cluster, loaded.</summary>
-    public async Task<Node> StartNodeAsync(Action<RedisOptions>? tweak = null, PolicyOptions? policy = null)
+    public async Task<Node> StartNodeAsync(Action<RedisOptions>? tweak = null, PolicyOptions? policy = null, Func<Task>? directoryGate = null)
     {
-        var node = await Node.StartAsync(Options(tweak), policy ?? new PolicyOptions());
+        var node = await Node.StartAsync(Options(tweak), policy ?? new PolicyOptions(), directoryGate);
         _owned.Add(node);
         return node;
     }
