@@ -12,8 +12,11 @@ namespace ImeiEir.Storage;
 /// </summary>
 public sealed class CheckpointStore
 {
-    /// <summary>A checkpoint whose index is loaded and whose device directory is still being parsed (<see cref="Devices"/>).</summary>
-    public sealed record PendingCheckpoint(EirSnapshot Snapshot, long Sequence, Task<(DeviceDirectory? Value, double Milliseconds)> Devices, double ReadMilliseconds, double IndexMilliseconds);
+    /// <summary>
+    /// A checkpoint whose index is loaded; <see cref="ParseDevices"/> parses its device directory (once: every call
+    /// returns the same task, already running when the load was asked to parse it at once).
+    /// </summary>
+    public sealed record PendingCheckpoint(EirSnapshot Snapshot, long Sequence, Func<Task<(DeviceDirectory? Value, double Milliseconds)>> ParseDevices, double ReadMilliseconds, double IndexMilliseconds);
 
     /// <summary>
     /// A checkpoint as loaded: the index, its sequence, the device directory (null for a checkpoint written before the
@@ -56,21 +59,22 @@ public sealed class CheckpointStore
     /// </summary>
     public async Task<LoadedCheckpoint?> LoadCheckpointAsync()
     {
-        if (await StartLoadingCheckpointAsync().ConfigureAwait(false) is not { } pending)
+        if (await StartLoadingCheckpointAsync(parseDirectoryNow: true).ConfigureAwait(false) is not { } pending)
         {
             return null;
         }
 
-        var (devices, milliseconds) = await pending.Devices.ConfigureAwait(false);
+        var (devices, milliseconds) = await pending.ParseDevices().ConfigureAwait(false);
         return new LoadedCheckpoint(pending.Snapshot, pending.Sequence, devices, pending.ReadMilliseconds, pending.IndexMilliseconds, milliseconds);
     }
 
     /// <summary>
-    /// Loads the newest checkpoint's index and starts parsing its device directory beside it; returns once the index
-    /// is parsed, the directory (and its milliseconds) still coming in <see cref="PendingCheckpoint.Devices"/>. Null
-    /// when there is no checkpoint.
+    /// Loads the newest checkpoint's index; its device directory is parsed beside it when
+    /// <paramref name="parseDirectoryNow"/>, else when <see cref="PendingCheckpoint.ParseDevices"/> is first called (a
+    /// node that serves before it needs the directory keeps both cores for the rest of its hydration). Null when there
+    /// is no checkpoint.
     /// </summary>
-    public async Task<PendingCheckpoint?> StartLoadingCheckpointAsync()
+    public async Task<PendingCheckpoint?> StartLoadingCheckpointAsync(bool parseDirectoryNow)
     {
         var started = TimeProvider.System.GetTimestamp();
         var db = _connection.Database;
@@ -104,7 +108,13 @@ public sealed class CheckpointStore
         var read = TimeProvider.System.GetElapsedTime(started).TotalMilliseconds;
 
         // The directory's chunks are copied once, into its arena, while this thread parses the index.
-        var devices = Task.Run(() => Timed(() => directoryChunks == 0 ? null : DeviceDirectory.ReadFrom(directoryBytes)));
+        var devices = new Lazy<Task<(DeviceDirectory? Value, double Milliseconds)>>(
+            () => Task.Run(() => Timed(() => directoryChunks == 0 ? null : DeviceDirectory.ReadFrom(directoryBytes))));
+        if (parseDirectoryNow)
+        {
+            _ = devices.Value;
+        }
+
         (EirSnapshot Value, double Milliseconds) snapshot;
         try
         {
@@ -117,11 +127,15 @@ public sealed class CheckpointStore
         }
         catch
         {
-            _ = devices.ContinueWith(static t => t.Exception, TaskScheduler.Default); // observed: the index's failure is the one reported
+            if (devices.IsValueCreated)
+            {
+                _ = devices.Value.ContinueWith(static t => t.Exception, TaskScheduler.Default); // observed: the index's failure is the one reported
+            }
+
             throw;
         }
 
-        return new PendingCheckpoint(snapshot.Value, seq, devices, read, snapshot.Milliseconds);
+        return new PendingCheckpoint(snapshot.Value, seq, () => devices.Value, read, snapshot.Milliseconds);
     }
 
     private static (T Value, double Milliseconds) Timed<T>(Func<T> step)
