@@ -124,16 +124,15 @@ public sealed partial class LogFollower
                 await gate().ConfigureAwait(false);
             }
 
-            if (later.Pending is { } parse)
+            if (later.Pending is not null)
             {
-                var (devices, milliseconds) = await parse().ConfigureAwait(false);
-                LoadDevices(devices);
-                foreach (var changes in later.Changes)
-                {
-                    _devices.Apply(changes.Removed, changes.Added);
-                }
-
-                Log.DirectoryInPlace(_log, _devices.Count, milliseconds, later.Changes.Count, _time.GetElapsedTime(started).TotalMilliseconds);
+                var (milliseconds, entries) = await PlaceDirectoryAsync(later).ConfigureAwait(false);
+                // The checkpoint's chunks and the parse's temporaries are garbage now (large objects a background
+                // collection frees but never compacts): the compacting collection hydration used to end with, once,
+                // right after the node began to serve (~0.1 s at 2 M records; a restarted node held 1.7× the memory
+                // without it).
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                Log.DirectoryInPlace(_log, _devices.Count, milliseconds, entries, _time.GetElapsedTime(started).TotalMilliseconds);
             }
         }
         catch (Exception ex)
@@ -150,6 +149,22 @@ public sealed partial class LogFollower
                 _directoryLoaded.TrySetResult();
             }
         }
+    }
+
+    // Parses the checkpoint's directory, puts it in place, applies the log's device changes after it, and lets go of
+    // the chunks (a method of its own, so nothing of the parse stays reachable from the caller's state).
+    private async Task<(double Milliseconds, int Entries)> PlaceDirectoryAsync(DirectoryLater later)
+    {
+        var (devices, milliseconds) = await later.Pending!().ConfigureAwait(false);
+        LoadDevices(devices);
+        foreach (var changes in later.Changes)
+        {
+            _devices.Apply(changes.Removed, changes.Added);
+        }
+
+        var entries = later.Changes.Count;
+        later.Drop();
+        return (milliseconds, entries);
     }
 
     /// <summary>Subscribes to change notifications (each wakes <see cref="FollowOnceAsync"/>).</summary>
