@@ -155,7 +155,7 @@ for r in $(seq "$ROUNDS"); do
     SP=$!; checks "${SYNC_FOR%s}s" paced-checks; wait "$SP" || true
     fi
     sleep 7 # the last burst's heap trim (HeapTrim:AfterQuiet 5 s, polled each second), logged with its pause
-    TRIMS=$(grep -o 'pause [0-9]* ms' "$D/node.log" | awk '{print $2}' | paste -sd, -)
+    TRIMS=$( (grep -o 'pause [0-9]* ms' "$D/node.log" || true) | awk '{print $2}' | paste -sd, -)
     stop "$NODE_PID"
     # Steady state: a node that checkpoints right after hydrating and keeps no log behind the checkpoint.
     T0=$(date +%s%N); start_node "$b" "$REDIS_PORT" "$D/ckpt.log" Redis__CheckpointEveryMutations=1 Redis__CheckpointMinInterval=00:00:00 Redis__LogEntriesKeptBehindCheckpoint=0
