@@ -7,6 +7,7 @@ using ImeiEir.Core.Identifiers;
 using ImeiEir.Core.Index;
 using ImeiEir.Core.Policy;
 using ImeiEir.Core.Registry;
+using ImeiEir.LoadTest.Sync;
 using ImeiEir.Server.Grpc;
 using ImeiEir.Storage;
 
@@ -66,7 +67,7 @@ internal static class SyncStages
         for (var b = 0; b < batches; b++)
         {
             var batch = new DeltaBatch { BatchId = $"stages-{b}" };
-            batch.Deltas.AddRange(Churn(7, (long)b * batchSize, batchSize));
+            batch.Deltas.AddRange(SyncChurn.Deltas(7, (long)b * batchSize, batchSize));
             payloads[b] = batch.ToByteArray();
         }
 
@@ -154,42 +155,5 @@ internal static class SyncStages
             $"GCs gen0/1/2 {GC.CollectionCount(0) - gc.Item1}/{GC.CollectionCount(1) - gc.Item2}/{GC.CollectionCount(2) - gc.Item3}, " +
             $"pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms, compactions {index.Compactions}");
         return 0;
-    }
-
-    // The churn of `lt sync` (bench/ImeiEir.LoadTest/Sync/SyncCommand.cs).
-    private static IEnumerable<Delta> Churn(long salt, long from, int count)
-    {
-        for (var k = from; k < from + count; k++)
-        {
-            var u = (salt * 1_000_000_000L) + k;
-            switch (k % 10)
-            {
-                case < 5:
-                    var register = new RegisterDevice { DeviceId = $"CH{salt}-{k}" };
-                    register.Imeis.Add(new ImeiKey(97_000_000_000_000L + (u % 1_000_000_000_000L)).ToString15());
-                    yield return new Delta { RegisterDevice = register };
-                    break;
-                case < 8:
-                    yield return new Delta
-                    {
-                        UpsertSubscriber = new UpsertSubscriber
-                        {
-                            Imsi = "43703" + (u % 10_000_000_000L).ToString("D10", CultureInfo.InvariantCulture),
-                            Msisdn = (996_300_000_000L + (u % 100_000_000L)).ToString(CultureInfo.InvariantCulture),
-                        },
-                    };
-                    break;
-                default:
-                    yield return new Delta
-                    {
-                        Bind = new Bind
-                        {
-                            Imei = new ImeiKey(95_000_000_000_000L + (u % 1_000_000_000_000L)).ToString(),
-                            Msisdn = (996_300_000_000L + ((u * 7) % 100_000_000L)).ToString(CultureInfo.InvariantCulture),
-                        },
-                    };
-                    break;
-            }
-        }
     }
 }

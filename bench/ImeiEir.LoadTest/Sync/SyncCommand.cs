@@ -40,7 +40,7 @@ internal static class SyncCommand
         var json = a.Get("json", "");
         a.EnsureAllRead();
         using var target = new GrpcTarget(url, 1, key);
-        var deltas = Churn(salt, count);
+        var deltas = SyncChurn.Deltas(salt, 0, count);
         if (forTime > TimeSpan.Zero)
         {
             var until = DateTime.UtcNow + forTime;
@@ -60,41 +60,5 @@ internal static class SyncCommand
         }
 
         return result.Errors.Count > 0 ? 1 : 0;
-    }
-
-    public static IEnumerable<Delta> Churn(long salt, long count)
-    {
-        for (long k = 0; k < count; k++)
-        {
-            var u = (salt * 1_000_000_000L) + k;
-            switch (k % 10)
-            {
-                case < 5:
-                    var register = new RegisterDevice { DeviceId = $"CH{salt}-{k}" };
-                    register.Imeis.Add(new ImeiKey(97_000_000_000_000L + (u % 1_000_000_000_000L)).ToString15());
-                    yield return new Delta { RegisterDevice = register };
-                    break;
-                case < 8:
-                    yield return new Delta
-                    {
-                        UpsertSubscriber = new UpsertSubscriber
-                        {
-                            Imsi = "43703" + (u % 10_000_000_000L).ToString("D10", CultureInfo.InvariantCulture),
-                            Msisdn = (996_300_000_000L + (u % 100_000_000L)).ToString(CultureInfo.InvariantCulture),
-                        },
-                    };
-                    break;
-                default:
-                    yield return new Delta
-                    {
-                        Bind = new Bind
-                        {
-                            Imei = new ImeiKey(95_000_000_000_000L + (u % 1_000_000_000_000L)).ToString(),
-                            Msisdn = (996_300_000_000L + ((u * 7) % 100_000_000L)).ToString(CultureInfo.InvariantCulture),
-                        },
-                    };
-                    break;
-            }
-        }
     }
 }
