@@ -126,12 +126,11 @@ public sealed partial class LogFollower
 
             if (later.Pending is not null)
             {
+                // The checkpoint's chunks and the parse's temporaries are garbage after this (large objects a
+                // background collection frees but never compacts): WriteBurstHeapTrim compacts them once the index has
+                // been quiet for HeapTrim:AfterQuiet after DirectoryLoaded (a restarted node held 1.7× the memory
+                // without a compaction here).
                 var (milliseconds, entries) = await PlaceDirectoryAsync(later).ConfigureAwait(false);
-                // The checkpoint's chunks and the parse's temporaries are garbage now (large objects a background
-                // collection frees but never compacts): the compacting collection hydration used to end with, once,
-                // right after the node began to serve (~0.1 s at 2 M records; a restarted node held 1.7× the memory
-                // without it).
-                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 Log.DirectoryInPlace(_log, _devices.Count, milliseconds, entries, _time.GetElapsedTime(started).TotalMilliseconds);
             }
         }

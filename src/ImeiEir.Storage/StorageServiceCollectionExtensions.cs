@@ -32,7 +32,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<AmnestyBinder>();
         services.AddSingleton<IDeviceStatusReader, DeviceStatusReader>();
         services.AddHostedService<RegistryHost>();
-        services.AddHostedService(sp => new WriteBurstHeapTrim(sp.GetRequiredService<EirIndex>(), sp.GetService<HeapTrimOptions>() ?? new(), sp.GetRequiredService<ILogger<WriteBurstHeapTrim>>()));
+        services.AddHostedService(sp => new WriteBurstHeapTrim(sp.GetRequiredService<EirIndex>(), sp.GetService<HeapTrimOptions>() ?? new(), sp.GetRequiredService<ILogger<WriteBurstHeapTrim>>(), sp.GetRequiredService<LogFollower>().DirectoryLoaded));
         return services;
     }
 }

@@ -30,17 +30,33 @@ public sealed partial class WriteBurstHeapTrim : BackgroundService
 
     private readonly EirIndex _index;
     private readonly HeapTrimOptions _options;
+    private readonly Task _startLoaded;
     private readonly ILogger _log;
+    private bool _startSeen;
     private long _sequence = -1;
     private TimeSpan _changedAt;
     private TimeSpan? _trimmedAt;
     private bool _burstPending;
 
-    public WriteBurstHeapTrim(EirIndex index, HeapTrimOptions options, ILogger<WriteBurstHeapTrim> log)
+    /// <param name="startLoaded">Completes when the start's load ends (the device directory put in place after the
+    /// index serves, <see cref="LogFollower.DirectoryLoaded"/>): its temporaries count as a burst's.</param>
+    public WriteBurstHeapTrim(EirIndex index, HeapTrimOptions options, ILogger<WriteBurstHeapTrim> log, Task? startLoaded = null)
     {
         _index = index;
         _options = options;
         _log = log;
+        _startLoaded = startLoaded ?? Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The start's load ended at <paramref name="now"/>: a burst that ends once the sequence stays put for
+    /// <see cref="HeapTrimOptions.AfterQuiet"/> from then (the checkpoint's chunks and the directory's parse are what
+    /// it leaves behind; hydration's own collection came before the directory).
+    /// </summary>
+    internal void StartLoadEnded(TimeSpan now)
+    {
+        _burstPending = true;
+        _changedAt = now;
     }
 
     /// <summary>
@@ -85,6 +101,12 @@ public sealed partial class WriteBurstHeapTrim : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
+                if (!_startSeen && _startLoaded.IsCompleted)
+                {
+                    _startSeen = true;
+                    StartLoadEnded(clock.Elapsed);
+                }
+
                 if (!BurstEnded(_index.Current.Sequence, clock.Elapsed))
                 {
                     continue;

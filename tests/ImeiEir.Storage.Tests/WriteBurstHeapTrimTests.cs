@@ -27,6 +27,18 @@ public sealed class WriteBurstHeapTrimTests
     }
 
     [Fact]
+    public void BurstEnded_StartLoadEnded_EndsOnceAfterTheQuietPeriodFromIt()
+    {
+        // The device directory is put in place after the index serves: the start's sequence, then its load's end.
+        var trim = NewTrim();
+        Assert.False(trim.BurstEnded(7, At(0)));
+        trim.StartLoadEnded(At(2));
+        Assert.False(trim.BurstEnded(7, At(6.9)));
+        Assert.True(trim.BurstEnded(7, At(7)));
+        Assert.False(trim.BurstEnded(7, At(100)));
+    }
+
+    [Fact]
     public void BurstEnded_QuietAfterChanges_EndsOnceAfterTheQuietPeriod()
     {
         var trim = NewTrim();
