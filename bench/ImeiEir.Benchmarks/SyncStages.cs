@@ -106,11 +106,7 @@ internal static class SyncStages
             Lap();
             var hash = ProtoMapping.ContentHash(parsed);
             Lap();
-            var deltas = new List<RegistryDelta>(parsed.Deltas.Count);
-            foreach (var d in parsed.Deltas)
-            {
-                deltas.Add(ProtoMapping.ToCore(d)!);
-            }
+            using var deltas = ProtoMapping.ToCore(parsed);
 
             Lap();
             var view = index.Current;

@@ -425,6 +425,11 @@ public sealed class BatchPlanner
         public static BatchShape Of(IReadOnlyList<RegistryDelta> deltas)
         {
             ArgumentNullException.ThrowIfNull(deltas);
+            if (deltas is PackedDeltas packed)
+            {
+                return Of(packed);
+            }
+
             int devices = 0, imeis = 0, stolen = 0, bound = 0, subscribers = 0;
             for (var i = 0; i < deltas.Count; i++)
             {
@@ -435,6 +440,26 @@ public sealed class BatchPlanner
                     case BindDelta or UnbindDelta or SwitchNumberDelta: bound++; break;
                     case ReportStolenDelta or ClearStolenDelta: stolen++; break;
                     case UpsertSubscriberDelta or RemoveSubscriberDelta: subscribers++; break;
+                    default: break;
+                }
+            }
+
+            return new BatchShape(deltas.Count, devices, imeis, stolen, bound, subscribers);
+        }
+
+        // The same from the packed kinds, materialising no delta.
+        private static BatchShape Of(PackedDeltas deltas)
+        {
+            int devices = 0, imeis = 0, stolen = 0, bound = 0, subscribers = 0;
+            for (var i = 0; i < deltas.Count; i++)
+            {
+                switch (deltas.KindAt(i))
+                {
+                    case PackedDeltas.DeltaKind.RegisterDevice: devices++; imeis += deltas.ImeiCountAt(i); break;
+                    case PackedDeltas.DeltaKind.UnregisterDevice: devices++; imeis += 2; break;
+                    case PackedDeltas.DeltaKind.Bind or PackedDeltas.DeltaKind.Unbind or PackedDeltas.DeltaKind.SwitchNumber: bound++; break;
+                    case PackedDeltas.DeltaKind.ReportStolen or PackedDeltas.DeltaKind.ClearStolen: stolen++; break;
+                    case PackedDeltas.DeltaKind.UpsertSubscriber or PackedDeltas.DeltaKind.RemoveSubscriber: subscribers++; break;
                     default: break;
                 }
             }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 
 namespace ImeiEir.Core.Registry;
@@ -149,8 +150,41 @@ internal sealed class RecordTable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Rehash(int segment, long entries)
     {
-        var old = _segments[segment];
-        var slots = new int[SlotsFor(entries)];
+        var current = _segments[segment];
+        var size = SlotsFor(entries);
+        int[]? copy = null;
+        int[] slots;
+        if (size == current.Length)
+        {
+            // Same size (deleted slots dropped, the usual case under churn): rebuilt in place from a pooled copy. A
+            // new array per rehash outlived the youngest generation and was copied by every collection of a sync.
+            copy = ArrayPool<int>.Shared.Rent(current.Length);
+            current.CopyTo(copy, 0);
+            Array.Clear(current);
+            slots = current;
+        }
+        else
+        {
+            slots = new int[size];
+        }
+
+        try
+        {
+            RehashInto(segment, copy is null ? current : copy.AsSpan(0, current.Length), slots);
+        }
+        finally
+        {
+            if (copy is not null)
+            {
+                ArrayPool<int>.Shared.Return(copy);
+            }
+        }
+    }
+
+    // Re-inserts the live entries of `old` (one segment's slots) into the empty `slots`.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RehashInto(int segment, ReadOnlySpan<int> old, int[] slots)
+    {
         var mask = slots.Length - 1;
         Span<int> hashes = stackalloc int[MaxKeysPerRecord];
         List<int>? seen = null; // records with several keys in this segment, already re-inserted

@@ -36,19 +36,30 @@ internal static class ProtoMapping
         return response;
     }
 
-    public static RegistryDelta? ToCore(Delta delta) => delta.ChangeCase switch
+    /// <summary>The batch's deltas packed (see <see cref="PackedDeltas"/>: the message can be dropped at once).</summary>
+    public static PackedDeltas ToCore(DeltaBatch batch)
     {
-        Delta.ChangeOneofCase.RegisterDevice => new RegisterDeviceDelta(delta.RegisterDevice.DeviceId, delta.RegisterDevice.Imeis),
-        Delta.ChangeOneofCase.UnregisterDevice => new UnregisterDeviceDelta(delta.UnregisterDevice.DeviceId),
-        Delta.ChangeOneofCase.Bind => new BindDelta(delta.Bind.Imei, delta.Bind.Msisdn, delta.Bind.Imsi),
-        Delta.ChangeOneofCase.Unbind => new UnbindDelta(delta.Unbind.Imei, delta.Unbind.Msisdn, delta.Unbind.Imsi),
-        Delta.ChangeOneofCase.ReportStolen => new ReportStolenDelta(delta.ReportStolen.Imei, delta.ReportStolen.CaseReference),
-        Delta.ChangeOneofCase.ClearStolen => new ClearStolenDelta(delta.ClearStolen.Imei),
-        Delta.ChangeOneofCase.UpsertSubscriber => new UpsertSubscriberDelta(delta.UpsertSubscriber.Imsi, delta.UpsertSubscriber.Msisdn),
-        Delta.ChangeOneofCase.RemoveSubscriber => new RemoveSubscriberDelta(delta.RemoveSubscriber.Imsi),
-        Delta.ChangeOneofCase.SwitchNumber => new SwitchNumberDelta(delta.SwitchNumber.PreviousMsisdn, delta.SwitchNumber.NewMsisdn, delta.SwitchNumber.Imei),
-        _ => null,
-    };
+        var packed = new PackedDeltas(batch.Deltas.Count);
+        foreach (var d in batch.Deltas)
+        {
+            switch (d.ChangeCase)
+            {
+                case Delta.ChangeOneofCase.RegisterDevice: packed.AddRegisterDevice(d.RegisterDevice.DeviceId, d.RegisterDevice.Imeis); break;
+                case Delta.ChangeOneofCase.UnregisterDevice: packed.AddUnregisterDevice(d.UnregisterDevice.DeviceId); break;
+                case Delta.ChangeOneofCase.Bind: packed.AddBind(d.Bind.Imei, d.Bind.Msisdn, d.Bind.Imsi); break;
+                case Delta.ChangeOneofCase.Unbind: packed.AddUnbind(d.Unbind.Imei, d.Unbind.Msisdn, d.Unbind.Imsi); break;
+                case Delta.ChangeOneofCase.ReportStolen: packed.AddReportStolen(d.ReportStolen.Imei, d.ReportStolen.CaseReference); break;
+                case Delta.ChangeOneofCase.ClearStolen: packed.AddClearStolen(d.ClearStolen.Imei); break;
+                case Delta.ChangeOneofCase.UpsertSubscriber: packed.AddUpsertSubscriber(d.UpsertSubscriber.Imsi, d.UpsertSubscriber.Msisdn); break;
+                case Delta.ChangeOneofCase.RemoveSubscriber: packed.AddRemoveSubscriber(d.RemoveSubscriber.Imsi); break;
+                case Delta.ChangeOneofCase.SwitchNumber: packed.AddSwitchNumber(d.SwitchNumber.PreviousMsisdn, d.SwitchNumber.NewMsisdn, d.SwitchNumber.Imei); break;
+                default: packed.AddEmpty(); break;
+            }
+        }
+
+        return packed;
+    }
+
 
     /// <summary>
     /// XXH128 of the deltas' wire form, each prefixed by its length: the same content retried gives the same hash.

@@ -38,9 +38,10 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
         try
         {
             var failed = false;
-            while (!failed && await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
+            while (!failed)
             {
-                var next = Prepare(requestStream.Current, context);
+                // Room first: the next batch is read (parsed) only once it can be submitted, so a stream holds at most
+                // MaxOutstandingPerStream batches in memory and HTTP/2 flow control holds the rest back.
                 while (outstanding.Count >= WriteFlowControl.MaxOutstandingPerStream || (outstanding.Count > 0 && outstanding.Peek().IsCompleted))
                 {
                     var oldest = outstanding.Dequeue();
@@ -53,11 +54,12 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
                     }
                 }
 
-                if (failed)
+                if (failed || !await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
                 {
                     break;
                 }
 
+                var next = Prepare(requestStream.Current, context);
                 var ack = next.Ack is { } refused
                     ? Task.FromResult(refused)
                     : CommitAsync(next, context.CancellationToken);
@@ -95,48 +97,48 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
         }
     }
 
-    private readonly record struct Prepared(DeltaBatch Batch, BatchAck? Ack, List<RegistryDelta?>? Deltas, string? Hash, ChangeOrigin? Origin = null);
+    // What is kept of a batch until it is answered: its deltas packed, not the message (as objects, the batches in
+    // flight outlived the youngest GC generation and each collection of a sync copied them: see PackedDeltas).
+    private readonly record struct Prepared(string BatchId, BatchAck? Ack, PackedDeltas? Deltas, string? Hash, ChangeOrigin? Origin = null);
 
     // What can be decided without the index: an ack refusing the batch, or the batch mapped and hashed.
     private Prepared Prepare(DeltaBatch batch, ServerCallContext context)
     {
-        BatchAck Refuse(string error) => new() { BatchId = batch.BatchId, Error = error };
+        Prepared Refuse(string error) => new(batch.BatchId, new BatchAck { BatchId = batch.BatchId, Error = error }, null, null);
         if (string.IsNullOrWhiteSpace(batch.BatchId))
         {
-            return new(batch, Refuse("batch_id is empty"), null, null);
+            return Refuse("batch_id is empty");
         }
 
         if (batch.BatchId.Length > BatchPlanner.MaxIdLength || batch.BatchId.Any(char.IsControl))
         {
-            return new(batch, Refuse($"batch_id must be at most {BatchPlanner.MaxIdLength} printable characters"), null, null);
+            return Refuse($"batch_id must be at most {BatchPlanner.MaxIdLength} printable characters");
         }
 
         if (batch.Deltas.Count == 0)
         {
-            return new(batch, Refuse("deltas is empty"), null, null);
+            return Refuse("deltas is empty");
         }
 
         if (batch.Deltas.Count > _options.MaxBatchDeltas)
         {
-            return new(batch, Refuse($"batch has {batch.Deltas.Count} deltas; at most {_options.MaxBatchDeltas} are allowed (Redis:MaxBatchDeltas); nothing was applied"), null, null);
+            return Refuse($"batch has {batch.Deltas.Count} deltas; at most {_options.MaxBatchDeltas} are allowed (Redis:MaxBatchDeltas); nothing was applied");
         }
 
-        var deltas = new List<RegistryDelta?>(batch.Deltas.Count);
-        foreach (var d in batch.Deltas)
-        {
-            deltas.Add(ProtoMapping.ToCore(d));
-        }
-
-        return new(batch, null, deltas, ProtoMapping.ContentHash(batch), CallOrigin.OfBatch(context, batch));
+        return new(batch.BatchId, null, ProtoMapping.ToCore(batch), ProtoMapping.ContentHash(batch), CallOrigin.OfBatch(context, batch));
     }
 
     private async Task<BatchAck> CommitAsync(Prepared prepared, CancellationToken ct)
     {
-        var batch = prepared.Batch;
-        var ack = new BatchAck { BatchId = batch.BatchId };
-        // Submitted now (the writer starts reading for it at once); awaited in turn.
-        var pending = _writer.ApplyBatchAsync(batch.BatchId, prepared.Hash!, prepared.Deltas!, prepared.Origin!, ct);
-        var outcome = await pending.ConfigureAwait(false);
+        var ack = new BatchAck { BatchId = prepared.BatchId };
+        BatchOutcome outcome;
+        using (prepared.Deltas)
+        {
+            // Submitted now (the writer starts reading for it at once); awaited in turn. Once answered, the pipeline
+            // reads the deltas no more (it plans a batch again only before answering it): their buffers go back.
+            outcome = await _writer.ApplyBatchAsync(prepared.BatchId, prepared.Hash!, prepared.Deltas!, prepared.Origin!, ct).ConfigureAwait(false);
+        }
+
         switch (outcome.Status)
         {
             case BatchStatus.Accepted:
@@ -153,7 +155,7 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
                 ack.Error = outcome.Error;
                 return ack;
             default:
-                throw new RpcException(new Status(StatusCode.Unavailable, $"batch '{batch.BatchId}' not applied: {outcome.Error}"));
+                throw new RpcException(new Status(StatusCode.Unavailable, $"batch '{prepared.BatchId}' not applied: {outcome.Error}"));
         }
     }
 
