@@ -16,19 +16,21 @@ public sealed partial class Checkpointer
     private readonly DeviceDirectory _devices;
     private readonly CheckpointStore _store;
     private readonly WriterTurn _turn;
+    private readonly WriterThread _thread;
     private readonly RedisOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private long _sinceCheckpoint;
     private DateTimeOffset _lastAttempt;
 
-    public Checkpointer(EirIndex index, DeviceDirectory devices, RedisStore store, WriterTurn turn, RedisOptions options, TimeProvider time, ILogger<Checkpointer> log)
+    public Checkpointer(EirIndex index, DeviceDirectory devices, RedisStore store, WriterTurn turn, WriterThread thread, RedisOptions options, TimeProvider time, ILogger<Checkpointer> log)
     {
         ArgumentNullException.ThrowIfNull(store);
         _index = index;
         _devices = devices;
         _store = store.Checkpoints;
         _turn = turn;
+        _thread = thread;
         _options = options;
         _time = time;
         _log = log;
@@ -65,9 +67,12 @@ public sealed partial class Checkpointer
     {
         using (await _turn.TakeAsync().ConfigureAwait(false))
         {
-            var devices = new MemoryStream();
-            _devices.WriteTo(devices);
-            return new Candidate(_index.Compact(), MutationsSinceCheckpoint, devices.GetBuffer().AsMemory(0, (int)devices.Length));
+            return await _thread.Run(() =>
+            {
+                var devices = new MemoryStream();
+                _devices.WriteTo(devices);
+                return new Candidate(_index.Compact(), MutationsSinceCheckpoint, devices.GetBuffer().AsMemory(0, (int)devices.Length));
+            }).ConfigureAwait(false);
         }
     }
 

@@ -22,6 +22,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
     private readonly DeviceDirectory _devices;
     private readonly RedisStore _store;
     private readonly WriterTurn _turn;
+    private readonly WriterThread _thread;
     private readonly LogFollower _follower;
     private readonly SyncRefusal _refusal;
     private readonly Checkpointer _checkpointer;
@@ -32,12 +33,13 @@ public sealed partial class CommitPipeline : IRegistryWriter
     private readonly ILogger _log;
     private readonly Channel<PendingBatch> _pending = Channel.CreateUnbounded<PendingBatch>(new UnboundedChannelOptions { SingleReader = true });
 
-    public CommitPipeline(EirIndex index, DeviceDirectory devices, RedisStore store, WriterTurn turn, LogFollower follower, SyncRefusal refusal, Checkpointer checkpointer, ClusterGraceMarks marks, PolicyOptions policy, RedisOptions options, TimeProvider time, ILogger<CommitPipeline> log)
+    public CommitPipeline(EirIndex index, DeviceDirectory devices, RedisStore store, WriterTurn turn, WriterThread thread, LogFollower follower, SyncRefusal refusal, Checkpointer checkpointer, ClusterGraceMarks marks, PolicyOptions policy, RedisOptions options, TimeProvider time, ILogger<CommitPipeline> log)
     {
         _index = index;
         _devices = devices;
         _store = store;
         _turn = turn;
+        _thread = thread;
         _follower = follower;
         _refusal = refusal;
         _checkpointer = checkpointer;
@@ -233,13 +235,16 @@ public sealed partial class CommitPipeline : IRegistryWriter
                 answering = head.Batch;
                 if (result.Status == CommitStatus.Committed)
                 {
-                    _index.Publish(head.Staged);
-                    _devices.Apply(head.Plan);
-                    _checkpointer.Count(head.Plan.Mutations.Count);
-                    foreach (var (imei, sub) in head.Plan.GraceMarksConsumed)
+                    await _thread.Run(() =>
                     {
-                        _marks.Remove(imei, sub);
-                    }
+                        _index.Publish(head.Staged);
+                        _devices.Apply(head.Plan);
+                        _checkpointer.Count(head.Plan.Mutations.Count);
+                        foreach (var (imei, sub) in head.Plan.GraceMarksConsumed)
+                        {
+                            _marks.Remove(imei, sub);
+                        }
+                    }).ConfigureAwait(false);
 
                     head.Batch.Done.TrySetResult(await AcknowledgeAsync(result.Sequence, head.Plan).ConfigureAwait(false));
                     answering = null;
@@ -357,8 +362,19 @@ public sealed partial class CommitPipeline : IRegistryWriter
         // The newest view (staged while commits are in flight) and the device directory as those commits leave it.
         var basis = _index.Head;
         IDeviceDirectory devices = inFlight.Count == 0 ? _devices : new StagedDeviceDirectory(_devices, [.. inFlight.Select(f => f.Plan)]);
-        var plan = await batch.Plan(basis, devices).ConfigureAwait(false);
-        if (!plan.IsValid)
+        // Planned and staged on the writer thread (below the checks' priority); the slices' yields come back to it.
+        var (plan, staged, at) = await _thread.Run(async () =>
+        {
+            var plan = await batch.Plan(basis, devices).ConfigureAwait(true);
+            if (!plan.IsValid)
+            {
+                return (plan, (EirView?)null, default(DateTimeOffset));
+            }
+
+            var at = _time.GetUtcNow();
+            return (plan, _index.Stage(basis.Sequence + 1, CollectionsMarshal.AsSpan(plan.Mutations), at), at);
+        }).ConfigureAwait(false);
+        if (staged is null)
         {
             if (early is not null && await Bounded(_store.Log.GetBatchAsync(batch.BatchId)).ConfigureAwait(false) is { } again)
             {
@@ -370,8 +386,6 @@ public sealed partial class CommitPipeline : IRegistryWriter
             return new BatchOutcome(BatchStatus.Rejected, 0, plan.Errors, "", []);
         }
 
-        var at = _time.GetUtcNow();
-        var staged = _index.Stage(basis.Sequence + 1, CollectionsMarshal.AsSpan(plan.Mutations), at);
         var predecessor = inFlight.Count > 0 ? inFlight.Last() : null;
         var commit = Bounded(_store.Commits.CommitAsync(
             basis.Sequence,

@@ -22,6 +22,7 @@ public sealed partial class LogFollower
     private readonly DeviceDirectory _devices;
     private readonly RedisStore _store;
     private readonly WriterTurn _turn;
+    private readonly WriterThread _thread;
     private readonly SyncRefusal _refusal;
     private readonly Checkpointer _checkpointer;
     private readonly ClusterGraceMarks _marks;
@@ -33,12 +34,13 @@ public sealed partial class LogFollower
     private string? _epoch;
     private long _storeSequence;
 
-    public LogFollower(EirIndex index, DeviceDirectory devices, RedisStore store, WriterTurn turn, SyncRefusal refusal, Checkpointer checkpointer, ClusterGraceMarks marks, RedisOptions options, TimeProvider time, ILogger<LogFollower> log)
+    public LogFollower(EirIndex index, DeviceDirectory devices, RedisStore store, WriterTurn turn, WriterThread thread, SyncRefusal refusal, Checkpointer checkpointer, ClusterGraceMarks marks, RedisOptions options, TimeProvider time, ILogger<LogFollower> log)
     {
         _index = index;
         _devices = devices;
         _store = store;
         _turn = turn;
+        _thread = thread;
         _refusal = refusal;
         _checkpointer = checkpointer;
         _marks = marks;
@@ -221,20 +223,23 @@ public sealed partial class LogFollower
                 continue;
             }
 
-            foreach (var e in entries)
+            await _thread.Run(() =>
             {
-                _index.Apply(e.Sequence, e.Mutations, new DateTimeOffset(e.AppliedAtTicks, TimeSpan.Zero));
-                if (later?.Pending is not null)
+                foreach (var e in entries)
                 {
-                    later.Changes.Add(e.Devices);
-                }
-                else
-                {
-                    _devices.Apply(e.Devices.Removed, e.Devices.Added);
-                }
+                    _index.Apply(e.Sequence, e.Mutations, new DateTimeOffset(e.AppliedAtTicks, TimeSpan.Zero));
+                    if (later?.Pending is not null)
+                    {
+                        later.Changes.Add(e.Devices);
+                    }
+                    else
+                    {
+                        _devices.Apply(e.Devices.Removed, e.Devices.Added);
+                    }
 
-                _checkpointer.Count(e.Mutations.Length);
-            }
+                    _checkpointer.Count(e.Mutations.Length);
+                }
+            }).ConfigureAwait(false);
 
             Interlocked.Exchange(ref _storeSequence, Math.Max(Interlocked.Read(ref _storeSequence), entries[^1].Sequence));
         }

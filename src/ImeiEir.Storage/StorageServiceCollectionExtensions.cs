@@ -13,7 +13,8 @@ public static class StorageServiceCollectionExtensions
     /// The Redis connection (<see cref="RedisConnectionProvider"/>, one per node), the store, the parts that keep the
     /// index equal to Redis, the Core-facing <see cref="IRegistryWriter"/> and <see cref="IDeviceStatusReader"/>, and
     /// <see cref="RegistryHost"/> as the hosted service that runs them, and <see cref="WriteBurstHeapTrim"/> (with
-    /// <see cref="HeapTrimOptions"/> if registered, else their defaults). Needs <see cref="RedisOptions"/>,
+    /// <see cref="HeapTrimOptions"/> if registered, else their defaults), and the <see cref="WriterThread"/> the write
+    /// work runs on (with <see cref="WriterOptions"/> if registered). Needs <see cref="RedisOptions"/>,
     /// <see cref="Core.Policy.PolicyOptions"/>, <see cref="Core.Index.EirIndex"/> and a <see cref="TimeProvider"/>.
     /// </summary>
     public static IServiceCollection AddRegistryStorage(this IServiceCollection services)
@@ -24,6 +25,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<DeviceDirectory>();
         services.AddSingleton<ClusterGraceMarks>();
         services.AddSingleton<WriterTurn>();
+        services.AddSingleton(sp => new WriterThread(sp.GetService<WriterOptions>() ?? new()));
         services.AddSingleton<SyncRefusal>();
         services.AddSingleton<Checkpointer>();
         services.AddSingleton<LogFollower>();

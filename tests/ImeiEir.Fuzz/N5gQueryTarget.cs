@@ -90,9 +90,10 @@ internal static class N5gQueryTarget
         var store = new RedisStore(redis);
         var refusal = new SyncRefusal(NullLogger<SyncRefusal>.Instance);
         var turn = new WriterTurn();
+        var thread = new WriterThread(new WriterOptions());
         var devices = new ImeiEir.Core.Registry.DeviceDirectory();
-        var checkpointer = new Checkpointer(index, devices, store, turn, redis, Fixture.Time, NullLogger<Checkpointer>.Instance);
-        var follower = new LogFollower(index, devices, store, turn, refusal, checkpointer, marks, redis, Fixture.Time, NullLogger<LogFollower>.Instance);
+        var checkpointer = new Checkpointer(index, devices, store, turn, thread, redis, Fixture.Time, NullLogger<Checkpointer>.Instance);
+        var follower = new LogFollower(index, devices, store, turn, thread, refusal, checkpointer, marks, redis, Fixture.Time, NullLogger<LogFollower>.Instance);
         return (new EquipmentStatusEndpoint(checker, new EirMetrics(meters, index, follower, refusal, store.Connection, marks)), checker);
     }
 }

@@ -39,6 +39,7 @@ public static partial class EirHost
         services.AddValidatedOptions<IndexOptions>(IndexOptions.SectionName, o => o.Validate());
         services.AddValidatedOptions<AuditOptions>("Audit", o => o.Validate());
         services.AddValidatedOptions<HeapTrimOptions>(HeapTrimOptions.SectionName, o => o.Validate());
+        services.AddValidatedOptions<WriterOptions>(WriterOptions.SectionName, o => o.Validate());
         services.AddSingleton(EndpointPorts.From(config));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<EirIndex>();

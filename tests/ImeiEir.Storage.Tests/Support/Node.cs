@@ -53,6 +53,9 @@ public sealed class Node : IAsyncDisposable
     /// <summary>The node's device directory (derived from the checkpoint and the log).</summary>
     public required DeviceDirectory Devices { get; init; }
 
+    /// <summary>The thread the node's write work runs on.</summary>
+    public required WriterThread Thread { get; init; }
+
     /// <summary>The node's log follower (hydration, following).</summary>
     public required LogFollower Follower { get; init; }
 
@@ -68,14 +71,15 @@ public sealed class Node : IAsyncDisposable
         var store = new RedisStore(options);
         var marks = new ClusterGraceMarks(policy, time, NullLogger<ClusterGraceMarks>.Instance);
         var turn = new WriterTurn();
+        var thread = new WriterThread(new WriterOptions());
         var refusal = new SyncRefusal(NullLogger<SyncRefusal>.Instance);
-        var checkpointer = new Checkpointer(index, devices, store, turn, options, time, NullLogger<Checkpointer>.Instance);
-        var follower = new LogFollower(index, devices, store, turn, refusal, checkpointer, marks, options, time, NullLogger<LogFollower>.Instance);
-        var writer = new CommitPipeline(index, devices, store, turn, follower, refusal, checkpointer, marks, policy, options, time, NullLogger<CommitPipeline>.Instance);
+        var checkpointer = new Checkpointer(index, devices, store, turn, thread, options, time, NullLogger<Checkpointer>.Instance);
+        var follower = new LogFollower(index, devices, store, turn, thread, refusal, checkpointer, marks, options, time, NullLogger<LogFollower>.Instance);
+        var writer = new CommitPipeline(index, devices, store, turn, thread, follower, refusal, checkpointer, marks, policy, options, time, NullLogger<CommitPipeline>.Instance);
         var amnesty = new AmnestyBinder(writer, NullLogger<AmnestyBinder>.Instance);
         var host = new RegistryHost(store, follower, writer, checkpointer, amnesty, marks, NullLogger<RegistryHost>.Instance);
         follower.BeforeDirectoryInPlace = directoryGate;
-        var node = new Node(index, store, marks, refusal, checkpointer, writer, host, policy, time) { Devices = devices, Follower = follower };
+        var node = new Node(index, store, marks, refusal, checkpointer, writer, host, policy, time) { Devices = devices, Follower = follower, Thread = thread };
         await host.StartAsync(CancellationToken.None);
         await Eventually.TrueAsync(() => index.IsLoaded, "the node loaded its data from Redis");
         if (directoryGate is null)
@@ -104,5 +108,6 @@ public sealed class Node : IAsyncDisposable
     {
         await _host.StopAsync(CancellationToken.None);
         await Store.DisposeAsync();
+        Thread.Dispose();
     }
 }
