@@ -51,12 +51,12 @@ start_redis() { # [redis-server options...]: a private redis-server on a free lo
   echo "redis-server never answered" >&2; exit 1
 }
 
-start_node() { # name grpc-port admin-port [KEY=VALUE ...]: a node on $REDIS, authentication off; waits for /readyz
+start_node() { # name grpc-port admin-port [KEY=VALUE ...]: a node on $REDIS, authentication off (on the cores NODE_CPUS if set); waits for /readyz
   local name=$1 grpc=$2 admin=$3
   shift 3
   env Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc" Kestrel__Endpoints__Admin__Url="http://127.0.0.1:$admin" \
     Redis__Configuration="127.0.0.1:$REDIS" Auth__Enabled=false Logging__LogLevel__Default=Warning "$@" \
-    dotnet "$SERVER_DLL" >"$DATA/$name.log" 2>&1 &
+    ${NODE_CPUS:+taskset -c "$NODE_CPUS"} dotnet "$SERVER_DLL" >"$DATA/$name.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1200); do
     [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$admin/readyz") == 200 ]] && return

@@ -12,6 +12,10 @@
 # node serves (it would measure its own backlog). Latency is from each call's due time (open model), so calls
 # waiting in the client for a free HTTP/2 stream are charged too.
 #
+# NODE_CPUS / CLIENT_CPUS (e.g. 0 / 1): run the nodes (`taskset`, from their start) and the load client (and Redis) on
+# disjoint cores, so the client does not take the node's CPU: the peak is then what the node serves on its cores, and
+# twice it is offered by a client with a core of its own (on two shared cores the client fell seconds behind at 2x).
+#
 # Knobs (environment): DEVICES (300000), ROUNDS (3), WARMUP (5s, closed), OPEN_WARMUP (10s), DURATION (15s),
 # CONCURRENCY (256 calls in flight, closed), CHANNELS (2 connections), TICK (500us), OUT (bench/results/overload).
 set -euo pipefail
@@ -27,6 +31,8 @@ CONCURRENCY=${CONCURRENCY:-256}
 CHANNELS=${CHANNELS:-2}
 TICK=${TICK:-500us}
 OUT=${OUT:-bench/results/overload}
+NODE_CPUS=${NODE_CPUS:-}
+CLIENT_CPUS=${CLIENT_CPUS:-}
 DATA=bench/.data/overload
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
@@ -35,17 +41,19 @@ build_release
 rm -rf "$DATA" "$OUT"
 mkdir -p "$DATA" "$OUT"
 start_redis --appendonly no
+[[ -n $CLIENT_CPUS ]] && taskset -a -p -c "$CLIENT_CPUS" "$REDIS_PID" >/dev/null
+client() { if [[ -n $CLIENT_CPUS ]]; then taskset -c "$CLIENT_CPUS" dotnet "$LT_DLL" "$@"; else lt "$@"; fi; }
 
 ON_GRPC=$(lt free-port); ON_ADMIN=$(lt free-port)
 OFF_GRPC=$(lt free-port); OFF_ADMIN=$(lt free-port)
-start_node on "$ON_GRPC" "$ON_ADMIN"
+start_node on "$ON_GRPC" "$ON_ADMIN" # on NODE_CPUS from its start (the runtime sizes its GC and thread pool by them)
 ON=http://127.0.0.1:$ON_GRPC
 log "seed: $DEVICES devices"
 lt seed --target "$ON" --devices "$DEVICES" --mix-file "$DATA/mix.jsonl" --json "$OUT/seed.json" | tail -n 1
 start_node off "$OFF_GRPC" "$OFF_ADMIN" Overload__Enabled=false
 OFF=http://127.0.0.1:$OFF_GRPC
 
-CMD="bench/overload.sh (DEVICES=$DEVICES ROUNDS=$ROUNDS WARMUP=$WARMUP OPEN_WARMUP=$OPEN_WARMUP DURATION=$DURATION CONCURRENCY=$CONCURRENCY CHANNELS=$CHANNELS TICK=$TICK)"
+CMD="bench/overload.sh (${NODE_CPUS:+NODE_CPUS=$NODE_CPUS CLIENT_CPUS=$CLIENT_CPUS }DEVICES=$DEVICES ROUNDS=$ROUNDS WARMUP=$WARMUP OPEN_WARMUP=$OPEN_WARMUP DURATION=$DURATION CONCURRENCY=$CONCURRENCY CHANNELS=$CHANNELS TICK=$TICK)"
 LOADS=()
 COMMON=(--client raw --channels "$CHANNELS" --mix "$DATA/mix.jsonl" --duration "$DURATION" --no-png)
 OPEN=(--model open --tick "$TICK" --warmup "$OPEN_WARMUP" --allow-shed)
@@ -55,7 +63,7 @@ shed_metrics() { curl -s "http://127.0.0.1:$1/metrics" | grep -E '^imeieir_shed_
 log "peak: closed model, $CONCURRENCY calls in flight, $ROUNDS rounds (node with overload control)"
 for r in $(seq "$ROUNDS"); do
   LOADS+=("$(cut -d' ' -f1 /proc/loadavg)")
-  lt run --target "$ON" "${COMMON[@]}" --concurrency "$CONCURRENCY" --warmup "$WARMUP" --allow-shed --label "peak-r$r" --out "$OUT/peak-r$r" | grep "^peak-r$r: [0-9]" || true
+  client run --target "$ON" "${COMMON[@]}" --concurrency "$CONCURRENCY" --warmup "$WARMUP" --allow-shed --label "peak-r$r" --out "$OUT/peak-r$r" | grep "^peak-r$r: [0-9]" || true
 done
 PEAK=$(median .checksPerSecond "$OUT"/peak-r*.json | cut -d. -f1)
 DOUBLE=$((PEAK * 2))
@@ -65,7 +73,7 @@ for r in $(seq "$ROUNDS"); do
   for spec in "on-peak $ON $PEAK" "on-2x $ON $DOUBLE" "off-peak $OFF $PEAK" "off-2x $OFF $DOUBLE"; do
     set -- $spec
     LOADS+=("$(cut -d' ' -f1 /proc/loadavg)")
-    lt run --target "$2" "${COMMON[@]}" "${OPEN[@]}" --rate "$3" --label "$1-r$r" --out "$OUT/$1-r$r" | grep "^$1-r$r: [0-9]" || true
+    client run --target "$2" "${COMMON[@]}" "${OPEN[@]}" --rate "$3" --label "$1-r$r" --out "$OUT/$1-r$r" | grep "^$1-r$r: [0-9]" || true
   done
 done
 log "imeieir_shed_total, node with overload control"; shed_metrics "$ON_ADMIN"

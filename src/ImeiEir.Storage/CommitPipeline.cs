@@ -239,6 +239,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
                     {
                         _index.Publish(head.Staged);
                         _devices.Apply(head.Plan);
+                        head.Plan.ReleaseDeviceChanges();
                         _checkpointer.Count(head.Plan.Mutations.Count);
                         foreach (var (imei, sub) in head.Plan.GraceMarksConsumed)
                         {

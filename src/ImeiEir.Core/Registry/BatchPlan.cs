@@ -68,6 +68,21 @@ public sealed class BatchPlan
     public Dictionary<long, string?> OwnerChanges { get; }
 
     public bool IsValid => Errors.Count == 0;
+
+    /// <summary>
+    /// Empties the plan's device changes (<see cref="DeviceChanges"/>, <see cref="OwnerChanges"/>,
+    /// <see cref="DevicesAdded"/>, <see cref="DevicesRemoved"/>) once they are in the directory: nothing reads them
+    /// after that. A large batch's collections are large objects, collected only by a full collection; until then their
+    /// slots would keep the ids and IMEI arrays they point to alive through the young generations' collections (which
+    /// take those slots as roots).
+    /// </summary>
+    public void ReleaseDeviceChanges()
+    {
+        DeviceChanges.Clear();
+        OwnerChanges.Clear();
+        DevicesAdded.Clear();
+        DevicesRemoved.Clear();
+    }
 }
 
 /// <summary>Where the planner learns which IMEIs a device id has and which device an IMEI belongs to.</summary>

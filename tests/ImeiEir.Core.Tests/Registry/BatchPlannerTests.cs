@@ -248,4 +248,20 @@ public class BatchPlannerTests
 
         Assert.Equal("switch_number: no IMEI bound to previous_msisdn was used with new_msisdn", Assert.Single(plan.Errors).Message);
     }
+
+    [Fact]
+    public void ReleaseDeviceChanges_AfterTheDirectoryHasThem_EmptiesThePlansDeviceCollectionsOnly()
+    {
+        var plan = Commit(new RegisterDeviceDelta("device-1", [ImeiA, ImeiB]), new BindDelta(ImeiC, OldNumber, OldImsi));
+        var mutations = plan.Mutations.Count;
+
+        plan.ReleaseDeviceChanges();
+
+        Assert.Empty(plan.DeviceChanges);
+        Assert.Empty(plan.OwnerChanges);
+        Assert.Empty(plan.DevicesAdded);
+        Assert.Equal(mutations, plan.Mutations.Count);
+        Assert.True(_devices.TryGetDevice("device-1", out var imeis));
+        Assert.Equal([KeyB, KeyA], imeis.Order());
+    }
 }
