@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Overload figures (issue 12 §3): the peak unary Check rate of a node, then open-model load at that rate and at twice
+# Overload figures (issue 12 §3): the peak unary Check rate of a node (closed model, on the node without overload
+# control, after a warm-up run per node), then open-model load at that rate and at twice
 # it, on a node with overload control (defaults) and on one without (Overload:Enabled=false): p99 of the checks the
 # node worked on, the share it shed, medians over ROUNDS rounds. Builds Release, starts a private redis-server and
 # two nodes on loopback, seeds a data set, writes bench/results/overload/*.json and overload.md.
@@ -60,10 +61,15 @@ OPEN=(--model open --tick "$TICK" --warmup "$OPEN_WARMUP" --allow-shed)
 median() { jq -s "[.[] | $1] | sort | .[(length / 2 | floor)]" "${@:2}"; }
 shed_metrics() { curl -s "http://127.0.0.1:$1/metrics" | grep -E '^imeieir_shed_total' | sed 's/^/  /' || true; }
 
-log "peak: closed model, $CONCURRENCY calls in flight, $ROUNDS rounds (node with overload control)"
+# Both nodes warmed up first (one closed run each, not counted: tiered compilation, pools), then the peak is what the
+# node without overload control serves: a node that sheds under the closed model's standing queue would understate it.
+log "warm-up: one closed run per node (not counted)"
+client run --target "$ON" "${COMMON[@]}" --concurrency "$CONCURRENCY" --warmup "$WARMUP" --allow-shed --label warm-on --out "$DATA/warm-on" >/dev/null || true
+client run --target "$OFF" "${COMMON[@]}" --concurrency "$CONCURRENCY" --warmup "$WARMUP" --label warm-off --out "$DATA/warm-off" >/dev/null || true
+log "peak: closed model, $CONCURRENCY calls in flight, $ROUNDS rounds (node without overload control)"
 for r in $(seq "$ROUNDS"); do
   LOADS+=("$(cut -d' ' -f1 /proc/loadavg)")
-  client run --target "$ON" "${COMMON[@]}" --concurrency "$CONCURRENCY" --warmup "$WARMUP" --allow-shed --label "peak-r$r" --out "$OUT/peak-r$r" | grep "^peak-r$r: [0-9]" || true
+  client run --target "$OFF" "${COMMON[@]}" --concurrency "$CONCURRENCY" --warmup "$WARMUP" --label "peak-r$r" --out "$OUT/peak-r$r" | grep "^peak-r$r: [0-9]" || true
 done
 PEAK=$(median .checksPerSecond "$OUT"/peak-r*.json | cut -d. -f1)
 DOUBLE=$((PEAK * 2))
