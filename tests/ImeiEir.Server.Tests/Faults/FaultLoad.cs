@@ -21,6 +21,9 @@ internal sealed class FaultLoad : IAsyncDisposable
 
     public long Failed => Interlocked.Read(ref _failed);
 
+    /// <summary>What went wrong with each failed check (a status or a wrong verdict), for the assertion's message.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Failures { get; } = new();
+
     public List<string> Acked { get; } = [];
 
     public List<StatusCode> SyncFailures { get; } = [];
@@ -55,10 +58,17 @@ internal sealed class FaultLoad : IAsyncDisposable
                     try
                     {
                         var reply = await node.CheckAsync(imei, "996700000001");
-                        Interlocked.Increment(ref reply.Verdict == (known ? Verdict.Allow : Verdict.Deny) ? ref _served : ref _failed);
+                        var expected = known ? Verdict.Allow : Verdict.Deny;
+                        if (reply.Verdict != expected)
+                        {
+                            Failures.Enqueue($"check {i}: {reply.Verdict} ({reply.Reason}), expected {expected}");
+                        }
+
+                        Interlocked.Increment(ref reply.Verdict == expected ? ref _served : ref _failed);
                     }
-                    catch (RpcException)
+                    catch (RpcException ex)
                     {
+                        Failures.Enqueue($"check {i}: {ex.StatusCode} {ex.Status.Detail}");
                         Interlocked.Increment(ref _failed);
                     }
                 }
