@@ -13,6 +13,8 @@ public sealed class SettingsValidationTests : RedisTest
     [InlineData("Redis:BatchIdRetention", "1.00:00:00", "Redis:BatchIdRetention")]
     [InlineData("HeapTrim:AfterQuiet", "-00:00:01", "HeapTrim:AfterQuiet")]
     [InlineData("HeapTrim:MinimumExcessBytes", "-1", "HeapTrim:MinimumExcessBytes")]
+    [InlineData("Writer:Nice", "20", "Writer:Nice")]
+    [InlineData("Writer:Nice", "-1", "Writer:Nice")]
     [InlineData("Auth:Clients:0:KeySha256", "abc", "Auth:Clients:0:KeySha256")]
     [InlineData("Auth:Clients:0:Roles:0", "admin", "unknown role 'admin'")]
     [InlineData("Auth:TrustedNetworks:0", "10.0.0.1", "Auth:TrustedNetworks:0")]
