@@ -81,6 +81,24 @@ public sealed class PackedDeltas : IReadOnlyList<RegistryDelta>, IDisposable
     /// <summary>A delta with no change set, or of a kind this node does not know (read back as null: the planner refuses it).</summary>
     public void AddEmpty() => Begin(DeltaKind.Unknown);
 
+    /// <summary>
+    /// The deltas counted by kind, <see cref="ChangeOrigin.Kinds"/> of them in the contract's <c>Delta.change</c> order
+    /// (the audit trail's counts); an empty delta counts nowhere.
+    /// </summary>
+    public uint[] CountByKind()
+    {
+        var counts = new uint[ChangeOrigin.Kinds];
+        for (var i = 0; i < Count; i++)
+        {
+            if (KindAt(i) is not DeltaKind.Unknown and var kind)
+            {
+                counts[(int)kind - 1]++;
+            }
+        }
+
+        return counts;
+    }
+
     internal DeltaKind KindAt(int index)
     {
         CheckIndex(index);

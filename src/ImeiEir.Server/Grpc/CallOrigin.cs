@@ -9,21 +9,10 @@ namespace ImeiEir.Server.Grpc;
 internal static class CallOrigin
 {
     /// <summary>The origin of a <c>RegistrySync.Apply</c> batch: its deltas counted by kind.</summary>
-    public static ChangeOrigin OfBatch(ServerCallContext context, DeltaBatch batch)
+    public static ChangeOrigin OfBatch(ServerCallContext context, PackedDeltas deltas)
     {
-        var counts = new uint[ChangeOrigin.Kinds];
-        foreach (var delta in batch.Deltas)
-        {
-            // Delta.change case numbers are 1 (register_device) to 9 (switch_number), the counts' order.
-            var kind = (int)delta.ChangeCase - 1;
-            if (kind is >= 0 and < ChangeOrigin.Kinds)
-            {
-                counts[kind]++;
-            }
-        }
-
         var (client, address) = Of(context);
-        return new ChangeOrigin(client, address, ChangeSource.Sync, counts);
+        return new ChangeOrigin(client, address, ChangeSource.Sync, deltas.CountByKind());
     }
 
     /// <summary>The origin of a <c>SelfService.SwitchNumber</c>.</summary>

@@ -125,7 +125,8 @@ internal sealed class RegistrySyncService : RegistrySync.RegistrySyncBase
             return Refuse($"batch has {batch.Deltas.Count} deltas; at most {_options.MaxBatchDeltas} are allowed (Redis:MaxBatchDeltas); nothing was applied");
         }
 
-        var prepared = new Prepared(batch.BatchId, null, ProtoMapping.ToCore(batch), ProtoMapping.ContentHash(batch), CallOrigin.OfBatch(context, batch));
+        var deltas = ProtoMapping.ToCore(batch);
+        var prepared = new Prepared(batch.BatchId, null, deltas, ProtoMapping.ContentHash(batch), CallOrigin.OfBatch(context, deltas));
         // The parsed deltas' array is a large object (16 384 slots for 10 000 deltas): collected only by a full
         // collection, it would keep every Delta it points to alive through the young generations' collections (they
         // take its references as roots), copying each batch twice. Emptied, it points to nothing.

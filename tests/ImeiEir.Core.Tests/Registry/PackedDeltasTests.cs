@@ -140,6 +140,15 @@ public class PackedDeltasTests
     }
 
     [Fact]
+    public void CountByKind_InTheContractsOrder_EmptyDeltasNowhere()
+    {
+        using var packed = Pack(EveryKind(), 4);
+
+        // register ×2, unregister, bind, unbind, report, clear, upsert, remove, switch; the empty delta is not counted
+        Assert.Equal([2u, 1u, 1u, 1u, 1u, 1u, 1u, 1u, 1u], packed.CountByKind());
+    }
+
+    [Fact]
     public void Disposed_RefusesToBeRead()
     {
         var packed = Pack(EveryKind(), 4);
