@@ -44,6 +44,18 @@ internal sealed class FaultLoad : IAsyncDisposable
         Assert.True((await node.ApplyAsync(batch))[0].Accepted);
     }
 
+    /// <summary>
+    /// Waits until each node answers the last seeded IMEI with ALLOW: a node seeded through another one has it only once
+    /// it followed the seed's batch, and a check sent before that is rightly answered NOT_REGISTERED.
+    /// </summary>
+    public static async Task SeededOnAsync(int devices, params TestNode[] nodes)
+    {
+        foreach (var node in nodes)
+        {
+            await Eventually.ReachAsync(() => node.CheckAsync(SeededImei(devices - 1), "996700000001"), r => r.Verdict == Verdict.Allow);
+        }
+    }
+
     /// <summary>Checks on each node, one after another, until stopped: seeded IMEIs (ALLOW), every tenth unknown (DENY).</summary>
     public void StartChecks(params TestNode[] nodes)
     {

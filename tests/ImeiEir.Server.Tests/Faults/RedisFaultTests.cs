@@ -23,6 +23,7 @@ public sealed partial class RedisFaultTests
         await using var a = await TestNode.StartAsync(redis.Configuration);
         await using var b = await TestNode.StartAsync(redis.Configuration);
         await FaultLoad.SeedAsync(a, 100);
+        await FaultLoad.SeededOnAsync(100, b);
         var load = new FaultLoad();
         await using (load)
         {
@@ -79,6 +80,7 @@ public sealed partial class RedisFaultTests
         await using var a = await TestNode.StartAsync(redis.Configuration);
         await using var b = await TestNode.StartAsync(redis.Configuration);
         await FaultLoad.SeedAsync(a, 100);
+        await FaultLoad.SeededOnAsync(100, b);
         var load = new FaultLoad();
         await using (load)
         {
