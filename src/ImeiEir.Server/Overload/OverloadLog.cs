@@ -14,4 +14,13 @@ internal static partial class OverloadLog
 
     [LoggerMessage(6003, LogLevel.Information, "Overload control: {State}; Overload:MaxQueueDelay {Target}, Overload:BurstTolerance {Tolerance}, Overload:MaxConcurrentChecks {MaxConcurrent}, Overload:SyncStreamsPerClient {SyncPerClient}")]
     public static partial void Settings(ILogger logger, string state, TimeSpan target, TimeSpan tolerance, int maxConcurrent, int syncPerClient);
+
+    [LoggerMessage(6004, LogLevel.Warning, "Thread pool starved: work waited {DelayMs:F1} ms while the process used {BusyPercent:F0} % of its cores (threads blocked, not busy); minimum pool threads raised to {Minimum} for at least {Hold}")]
+    public static partial void Starved(ILogger logger, double delayMs, double busyPercent, int minimum, TimeSpan hold);
+
+    [LoggerMessage(6006, LogLevel.Information, "Thread pool starved again: work waited {DelayMs:F1} ms while the process used {BusyPercent:F0} % of its cores; minimum pool threads stay at {Minimum} for at least {Hold} more")]
+    public static partial void StarvedAgain(ILogger logger, double delayMs, double busyPercent, int minimum, TimeSpan hold);
+
+    [LoggerMessage(6005, LogLevel.Information, "Thread pool no longer starved: minimum pool threads back to {Minimum}")]
+    public static partial void StarvationOver(ILogger logger, int minimum);
 }

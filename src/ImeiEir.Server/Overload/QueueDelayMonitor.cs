@@ -8,6 +8,8 @@ namespace ImeiEir.Server.Overload;
 /// (<see cref="SheddingRule"/>). A dedicated thread wakes about every millisecond and queues a probe work item,
 /// stamped; the probe's wait is the queue delay a request arriving at that moment sees. While a probe is still
 /// waiting, its age so far is a lower bound of the delay, so a growing queue is seen as it grows, not after it drained.
+/// Each sample also goes to the <see cref="StarvationGuard"/>, which adds pool threads when the queue waits on blocked
+/// threads rather than on busy cores.
 /// <para>
 /// Costs nothing per request: readers take two volatile fields. The sampler is a thread of its own, not a timer,
 /// because timer callbacks run on the very pool whose queue it measures and would be late exactly when it matters.
@@ -18,6 +20,7 @@ internal sealed class QueueDelayMonitor : IHostedService, IThreadPoolWorkItem
     private readonly OverloadOptions _options;
     private readonly ILogger<QueueDelayMonitor> _logger;
     private readonly SheddingRule _rule;
+    private readonly StarvationGuard _starvation;
     private Thread? _thread;
     private bool _stopping;
 
@@ -50,6 +53,7 @@ internal sealed class QueueDelayMonitor : IHostedService, IThreadPoolWorkItem
         _options = options;
         _logger = logger;
         _rule = new SheddingRule(ToTicks(options.MaxQueueDelay), ToTicks(options.BurstTolerance));
+        _starvation = StarvationGuard.ForProcess(logger);
     }
 
     /// <summary>The current queue delay estimate, in <see cref="Stopwatch"/> ticks.</summary>
@@ -177,6 +181,8 @@ internal sealed class QueueDelayMonitor : IHostedService, IThreadPoolWorkItem
                     Publish(now, delay, Volatile.Read(ref _rate) >= MinRateToShed);
                 }
             }
+
+            _starvation.Observe(now, delay);
         }
     }
 
