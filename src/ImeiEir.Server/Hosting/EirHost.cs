@@ -16,6 +16,9 @@ namespace ImeiEir.Server.Hosting;
 /// <summary>Builds the node: options, core, store, interfaces and endpoints. Tests build the same host.</summary>
 public static partial class EirHost
 {
+    /// <summary>Concurrent HTTP/2 streams per connection unless <c>Kestrel:Limits:Http2:MaxStreamsPerConnection</c> says otherwise.</summary>
+    public const int DefaultMaxStreamsPerConnection = 128;
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         // Content root = the binaries' folder, so appsettings.json is found whatever the working directory.
@@ -23,12 +26,16 @@ public static partial class EirHost
         configure?.Invoke(builder);
         var config = builder.Configuration;
 
-        // Kestrel: no Server header (nothing to fingerprint); more concurrent streams per HTTP/2 connection than the
-        // default 100, since a core node multiplexes many attaches on few connections.
+        // Kestrel: no Server header (nothing to fingerprint); at most 128 concurrent streams per HTTP/2 connection. A
+        // core multiplexes many attaches on few connections, but past a few hundred streams a connection costs Kestrel
+        // more per call (each stream's objects outlive young collections): one core answered 129 000 N5g-eir calls/s
+        // at 4 x 64 streams and 47 000 at 4 x 1 000 (bench/RESULTS.md, "Overload"), so a client that opened 1 000
+        // streams could push the node into a collapse that no shedding undoes. Clients open more connections
+        // (gRPC: EnableMultipleHttp2Connections) or wait for a stream.
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.Http2.MaxStreamsPerConnection = config.GetValue("Kestrel:Limits:Http2:MaxStreamsPerConnection", 1000);
+            k.Limits.Http2.MaxStreamsPerConnection = config.GetValue("Kestrel:Limits:Http2:MaxStreamsPerConnection", DefaultMaxStreamsPerConnection);
         });
 
         builder.AddEirSecurity(); // TLS defaults, credentials, one policy per role (Security/)
