@@ -8,17 +8,18 @@
 #
 #   RATE=36000 bench/overload-n5g.sh          # ~4 min; results in bench/results/overload-n5g/
 #
-# Knobs: RATE (36000), ROUNDS (2), SECONDS_EACH (15), NODE_CPUS (0), CLIENT_CPUS (1), DEVICES (300000), OUT.
+# Knobs: RATE (36000), ROUNDS (2), SECONDS_EACH (15), CONNS (4 connections of the open load), NODE_CPUS (0),
+# CLIENT_CPUS (1), DEVICES (300000), OUT.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-RATE=${RATE:-${PEAK:-36000}}; ROUNDS=${ROUNDS:-2}; SECONDS_EACH=${SECONDS_EACH:-15}
+RATE=${RATE:-${PEAK:-36000}}; ROUNDS=${ROUNDS:-2}; SECONDS_EACH=${SECONDS_EACH:-15}; CONNS=${CONNS:-4}
 NODE_CPUS=${NODE_CPUS:-0}; CLIENT_CPUS=${CLIENT_CPUS:-1}; DEVICES=${DEVICES:-300000}
 DATA=bench/.data/overload-n5g; OUTP=${OUT:-bench/results/overload-n5g}
 source bench/lib.sh
 need_tools; need_apt h2load nghttp2-client; build_release
 rm -rf "$DATA" "$OUTP"; mkdir -p "$DATA" "$OUTP"
-echo "$(date -u "+%F %T UTC") RATE=$RATE ROUNDS=$ROUNDS NODE_CPUS=$NODE_CPUS CLIENT_CPUS=$CLIENT_CPUS bench/overload-n5g.sh" >"$OUTP/summary.txt"
+echo "$(date -u "+%F %T UTC") RATE=$RATE CONNS=$CONNS ROUNDS=$ROUNDS NODE_CPUS=$NODE_CPUS CLIENT_CPUS=$CLIENT_CPUS bench/overload-n5g.sh" >"$OUTP/summary.txt"
 start_redis --appendonly no
 taskset -a -p -c "$CLIENT_CPUS" "$REDIS_PID" >/dev/null
 G=$(lt free-port); A=$(lt free-port); G2=$(lt free-port); A2=$(lt free-port)
@@ -32,7 +33,7 @@ N5G=/n5g-eir-eic/v1/equipment-status?$QUERY
 for u in "http://127.0.0.1:$G" "http://127.0.0.1:$G2"; do curl -s --http2-prior-knowledge -o /dev/null -w "%{http_code}\n" "$u$N5G"; done
 closed() { taskset -c "$CLIENT_CPUS" h2load -D "$2" -c 4 -m 64 -t 1 "$1$N5G" 2>&1 | grep -E "^finished in|^status codes" ; }
 open() { # name url rate seconds
-  taskset -c "$CLIENT_CPUS" h2load -n $(($3 * $4)) -c 4 -m 1000 -t 1 --rps $(($3 / 4)) --log-file="$OUTP/$1.log" "$2$N5G" >"$OUTP/$1.txt" 2>&1 || true
+  taskset -c "$CLIENT_CPUS" h2load -n $(($3 * $4)) -c "$CONNS" -m 1000 -t 1 --rps $(($3 / CONNS)) --log-file="$OUTP/$1.log" "$2$N5G" >"$OUTP/$1.txt" 2>&1 || true
   python3 - "$OUTP/$1.log" "$1" "$3" <<'PY'
 import sys
 ok=[]; shed=0; other=0; n=0
