@@ -2,8 +2,9 @@ namespace ImeiEir.Core.Index;
 
 /// <summary>
 /// The verdict index of one node. Readers call <see cref="Current"/> and use that view for the whole request;
-/// writers (one at a time) apply batches of resolved mutations, producing the next view off the read path and
-/// publishing it with one reference write. See README.md next to this file for the invariants.
+/// writers (one at a time) stage each batch's <see cref="IndexEffect"/> (built on the head by
+/// <see cref="IndexEffectBuilder"/>, from a plan or from the log's mutations), producing the next view off the read
+/// path and publishing it with one reference write. See README.md next to this file for the invariants.
 /// </summary>
 public sealed class EirIndex
 {
@@ -60,8 +61,10 @@ public sealed class EirIndex
 
     /// <summary>
     /// Applies one batch as version <paramref name="sequence"/>, all at once: readers see either none or all of it.
+    /// Its effect is built on the current view (<see cref="IndexEffectBuilder.Of"/>), then staged and published.
     /// </summary>
     /// <exception cref="InvalidOperationException">The sequence does not follow the current one, or views are staged.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A mutation of an unknown kind (nothing is applied).</exception>
     public EirView Apply(long sequence, ReadOnlySpan<Mutation> mutations, DateTimeOffset appliedAt)
     {
         lock (_writeLock)
@@ -71,7 +74,7 @@ public sealed class EirIndex
                 throw new InvalidOperationException("Views are staged: publish or discard them first.");
             }
 
-            var next = StageLocked(sequence, mutations, appliedAt);
+            var next = StageLocked(sequence, EffectOnHeadLocked(sequence, mutations), appliedAt);
             _staged.Clear();
             Volatile.Write(ref _current, next);
             return next;
@@ -85,7 +88,7 @@ public sealed class EirIndex
         {
             lock (_writeLock)
             {
-                return _staged.Count == 0 ? _current : _staged[^1].View;
+                return HeadLocked();
             }
         }
     }
@@ -96,11 +99,30 @@ public sealed class EirIndex
     /// current view (the overlay entries it adds are invisible at the current sequence) until
     /// <see cref="Publish"/>; <see cref="DiscardStaged"/> takes every staged view back.
     /// </summary>
+    /// <remarks>The mutations' effect is built on <see cref="Head"/> (<see cref="IndexEffectBuilder.Of"/>), then staged.</remarks>
     public EirView Stage(long sequence, ReadOnlySpan<Mutation> mutations, DateTimeOffset appliedAt)
     {
         lock (_writeLock)
         {
-            return StageLocked(sequence, mutations, appliedAt);
+            return StageLocked(sequence, EffectOnHeadLocked(sequence, mutations), appliedAt);
+        }
+    }
+
+    /// <summary>
+    /// Stages a batch's effect, built on <see cref="Head"/>, as the view of <paramref name="sequence"/> (which must
+    /// follow it): its entries go into the overlay as they are, nothing is read or worked out again. See
+    /// <see cref="Stage(long, ReadOnlySpan{Mutation}, DateTimeOffset)"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// The sequence does not follow the head's, or the effect was built on another view than the head (an effect is only
+    /// valid on the view it was built on: build it again).
+    /// </exception>
+    public EirView Stage(long sequence, IndexEffect effect, DateTimeOffset appliedAt)
+    {
+        ArgumentNullException.ThrowIfNull(effect);
+        lock (_writeLock)
+        {
+            return StageLocked(sequence, effect, appliedAt);
         }
     }
 
@@ -138,32 +160,59 @@ public sealed class EirIndex
         _staged.Clear();
     }
 
-    private EirView StageLocked(long sequence, ReadOnlySpan<Mutation> mutations, DateTimeOffset appliedAt)
+    private EirView HeadLocked() => _staged.Count == 0 ? _current : _staged[^1].View;
+
+    private static void CheckFollows(long sequence, EirView view)
     {
-        var view = _staged.Count == 0 ? _current : _staged[^1].View;
         if (sequence != view.Sequence + 1)
         {
             throw new InvalidOperationException($"Batch sequence {sequence} does not follow the index sequence {view.Sequence}.");
         }
+    }
+
+    // Followers and tests hand over mutations: their effect is worked out on the head by the same builder a planner
+    // uses. The sequence is checked before any mutation is read.
+    private IndexEffect EffectOnHeadLocked(long sequence, ReadOnlySpan<Mutation> mutations)
+    {
+        var head = HeadLocked();
+        CheckFollows(sequence, head);
+        return IndexEffectBuilder.Of(head, mutations);
+    }
+
+    private EirView StageLocked(long sequence, IndexEffect effect, DateTimeOffset appliedAt)
+    {
+        var view = HeadLocked();
+        CheckFollows(sequence, view);
+        if (!ReferenceEquals(effect.Basis, view))
+        {
+            throw new InvalidOperationException(
+                $"The effect was built on a view of sequence {effect.BasisSequence} that is not the index head (sequence {view.Sequence}): an effect is only valid on the view it was built on.");
+        }
 
         // The batch's entries go into the shared overlay with this sequence: invisible to the published view (its
         // readers look up at its sequence) until the view of this sequence replaces it.
-        var changes = view.Changes.WithRoomFor(mutations.Length);
-        var counts = view.Counts;
+        var changes = view.Changes.WithRoomFor(effect.Count);
         var mark = changes.Mark();
         try
         {
-            var editing = new Dictionary<long, SortedSet<BindingRecord>>();
-            foreach (ref readonly var m in mutations)
+            foreach (var (imei, registered) in effect.Registered)
             {
-                counts = ApplyOne(view.Snapshot, changes, sequence, editing, in m, counts);
+                changes.Registered.Add(imei, sequence, registered);
             }
 
-            // Bindings were edited in sorted sets (a batch adding thousands of records to one clone IMEI stays
-            // O(n log n)); they become immutable lists once, here.
-            foreach (var (imei, set) in editing)
+            foreach (var (imei, stolen) in effect.Stolen)
             {
-                changes.Bindings.Add(imei, sequence, set.Count == 0 ? BindingList.None : new BindingList([.. set]));
+                changes.Stolen.Add(imei, sequence, stolen);
+            }
+
+            foreach (var (imei, bindings) in effect.Bindings)
+            {
+                changes.Bindings.Add(imei, sequence, bindings);
+            }
+
+            foreach (var (imsi, msisdn) in effect.Subscribers)
+            {
+                changes.Subscribers.Add(imsi, sequence, msisdn);
             }
         }
         catch
@@ -183,7 +232,7 @@ public sealed class EirIndex
             Compactions++;
         }
 
-        var staged = new EirView(snapshot, next, sequence, appliedAt, counts);
+        var staged = new EirView(snapshot, next, sequence, appliedAt, effect.Counts);
         _staged.Add((staged, changes, mark));
         return staged;
     }
@@ -209,74 +258,6 @@ public sealed class EirIndex
             var next = new EirView(snapshot, Overlay.Create(), view.Sequence, view.LastAppliedAt, view.Counts);
             Volatile.Write(ref _current, next);
             return next;
-        }
-    }
-
-    // Reads see the overlay's newest entries (this batch's own earlier changes included), then the snapshot.
-    private static EirCounts ApplyOne(EirSnapshot snapshot, Overlay changes, long sequence, Dictionary<long, SortedSet<BindingRecord>> editing, in Mutation m, EirCounts c)
-    {
-        switch (m.Kind)
-        {
-            case MutationKind.AddRegistered:
-            case MutationKind.RemoveRegistered:
-            {
-                var want = m.Kind == MutationKind.AddRegistered;
-                var had = changes.Registered.TryGet(m.Imei, long.MaxValue, out var r) ? r : snapshot.Registered.Contains(m.Imei);
-                if (had == want)
-                {
-                    return c;
-                }
-
-                changes.Registered.Add(m.Imei, sequence, want);
-                return c with { RegisteredImeis = c.RegisteredImeis + (want ? 1 : -1) };
-            }
-
-            case MutationKind.AddStolen:
-            case MutationKind.RemoveStolen:
-            {
-                var want = m.Kind == MutationKind.AddStolen;
-                var had = changes.Stolen.TryGet(m.Imei, long.MaxValue, out var r) ? r : snapshot.Stolen.Contains(m.Imei);
-                if (had == want)
-                {
-                    return c;
-                }
-
-                changes.Stolen.Add(m.Imei, sequence, want);
-                return c with { StolenImeis = c.StolenImeis + (want ? 1 : -1) };
-            }
-
-            case MutationKind.AddBinding:
-            case MutationKind.RemoveBinding:
-            {
-                if (!editing.TryGetValue(m.Imei, out var set))
-                {
-                    var current = changes.Bindings.TryGet(m.Imei, long.MaxValue, out var l) ? l.Records : snapshot.Bindings.Get(m.Imei).Records.ToArray();
-                    set = new SortedSet<BindingRecord>(current);
-                    editing[m.Imei] = set;
-                }
-
-                var record = new BindingRecord(m.Msisdn, m.Imsi);
-                var changed = m.Kind == MutationKind.AddBinding ? set.Add(record) : set.Remove(record);
-                return changed ? c with { Bindings = c.Bindings + (m.Kind == MutationKind.AddBinding ? 1 : -1) } : c;
-            }
-
-            case MutationKind.SetSubscriber:
-            case MutationKind.RemoveSubscriber:
-            {
-                var had = changes.Subscribers.TryGet(m.Imsi, long.MaxValue, out var v) ? v : (snapshot.Subscribers.TryGet(m.Imsi, out var s) ? s : 0);
-                var value = m.Kind == MutationKind.SetSubscriber ? m.Msisdn : 0;
-                if (had == value)
-                {
-                    return c;
-                }
-
-                changes.Subscribers.Add(m.Imsi, sequence, value);
-                var (hadAny, has) = (had != 0, value != 0);
-                return hadAny == has ? c : c with { Subscribers = c.Subscribers + (has ? 1 : -1) };
-            }
-
-            default:
-                throw new ArgumentOutOfRangeException(nameof(m), m.Kind, "Unknown mutation kind.");
         }
     }
 }
