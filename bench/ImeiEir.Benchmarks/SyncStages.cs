@@ -119,7 +119,7 @@ internal static class SyncStages
             Lap();
             var compactions = index.Compactions;
             var stageFrom = t;
-            var staged = index.Stage(view.Sequence + 1, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(plan.Mutations), DateTimeOffset.UnixEpoch);
+            var staged = index.Stage(view.Sequence + 1, plan.Effect, DateTimeOffset.UnixEpoch);
             index.Publish(staged);
             Lap();
             if (index.Compactions != compactions)

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using ImeiEir.Core.Index;
 using ImeiEir.Core.Policy;
@@ -84,7 +83,7 @@ public sealed partial class CommitPipeline : IRegistryWriter
 
     /// <summary>Amnesty bindings (already resolved, see <see cref="AmnestyBindings"/>) as one batch.</summary>
     public Task<BatchOutcome> ApplyAmnestyAsync(IReadOnlyList<Mutation> bindings, CancellationToken ct)
-        => EnqueueAsync("auto-" + Guid.NewGuid().ToString("N"), "auto", ChangeOrigin.AmnestyBindings(bindings.Count), (_, _) => Task.FromResult(AmnestyBindings.Plan(bindings)), early: null, ct);
+        => EnqueueAsync("auto-" + Guid.NewGuid().ToString("N"), "auto", ChangeOrigin.AmnestyBindings(bindings.Count), (view, _) => Task.FromResult(AmnestyBindings.Plan(view, bindings)), early: null, ct);
 
     private Task<BatchOutcome> EnqueueAsync(string batchId, string contentHash, ChangeOrigin origin, Func<EirView, IDeviceDirectory, Task<BatchPlan>> plan, Task<EarlyRead?>? early, CancellationToken ct)
     {
@@ -372,8 +371,9 @@ public sealed partial class CommitPipeline : IRegistryWriter
                 return (plan, (EirView?)null, default(DateTimeOffset));
             }
 
+            // The plan's effect was worked out on the basis while planning: staging writes it, reading nothing again.
             var at = _time.GetUtcNow();
-            return (plan, _index.Stage(basis.Sequence + 1, CollectionsMarshal.AsSpan(plan.Mutations), at), at);
+            return (plan, _index.Stage(basis.Sequence + 1, plan.Effect, at), at);
         }).ConfigureAwait(false);
         if (staged is null)
         {

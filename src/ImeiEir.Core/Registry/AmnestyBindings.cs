@@ -16,11 +16,16 @@ public static class AmnestyBindings
         return msisdn != 0;
     }
 
-    /// <summary>A batch of amnesty bindings as a plan: each one an <see cref="MutationKind.AddBinding"/>, already resolved.</summary>
-    public static BatchPlan Plan(IReadOnlyList<Mutation> bindings)
+    /// <summary>
+    /// A batch of amnesty bindings as a plan on <paramref name="view"/>: each one an <see cref="MutationKind.AddBinding"/>,
+    /// already resolved, and their effect on the view.
+    /// </summary>
+    public static BatchPlan Plan(EirView view, IReadOnlyList<Mutation> bindings)
     {
+        ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(bindings);
         var plan = new BatchPlan(bindings.Count);
+        var effect = new IndexEffectBuilder(view, boundImeis: bindings.Count);
         foreach (var b in bindings)
         {
             if (b.Kind != MutationKind.AddBinding || b.Msisdn == 0)
@@ -29,8 +34,10 @@ public static class AmnestyBindings
             }
 
             plan.Mutations.Add(b);
+            effect.Apply(in b);
         }
 
+        plan.Effect = effect.Build();
         return plan;
     }
 }

@@ -19,11 +19,14 @@ public readonly record struct DeltaError(int Index, string Message, DeltaErrorKi
 public sealed record DeviceRecord(string DeviceId, long[] Imeis);
 
 /// <summary>
-/// What a valid batch does: the index mutations plus the records kept beside the index (devices, stolen case
-/// references, grace marks a switch consumed). Empty <see cref="Errors"/> means the batch is valid.
+/// What a valid batch does: the index mutations (what the log stores), their effect on the view the batch was planned
+/// on (what the writer stages), plus the records kept beside the index (devices, stolen case references, grace marks a
+/// switch consumed). Empty <see cref="Errors"/> means the batch is valid.
 /// </summary>
 public sealed class BatchPlan
 {
+    private IndexEffect? _effect;
+
     public BatchPlan(int expectedDeltas = 0)
         : this(expectedDeltas, 0, 0)
     {
@@ -42,7 +45,20 @@ public sealed class BatchPlan
         DevicesAdded = new List<DeviceRecord>(expectedDevices);
     }
 
+    /// <summary>The index mutations, in order: what the log stores and followers apply.</summary>
     public List<Mutation> Mutations { get; }
+
+    /// <summary>
+    /// The <see cref="Mutations"/>' effect on the view the batch was planned on, worked out while planning (the planner
+    /// validated each delta against it): what the writer stages (<see cref="EirIndex.Stage(long, IndexEffect, DateTimeOffset)"/>).
+    /// A plan with errors has the effect of nothing.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The plan was not finished by a planner.</exception>
+    public IndexEffect Effect
+    {
+        get => _effect ?? throw new InvalidOperationException("The plan is not finished: it has no effect yet.");
+        internal set => _effect = value;
+    }
 
     public List<DeltaError> Errors { get; } = [];
 

@@ -51,15 +51,16 @@ public sealed class BatchPlanner
             PlanRange(deltas, from, Math.Min(deltas.Count, from + sliceDeltas), state, plan, marks: null, nowTicks: 0);
         }
 
-        return Finish(plan);
+        return Finish(plan, state);
     }
 
     private BatchPlan PlanCore(IReadOnlyList<RegistryDelta> deltas, EirView view, IDeviceDirectory devices, IGraceMarks? marks, long nowTicks)
     {
         var shape = BatchShape.Of(deltas);
         var plan = shape.NewPlan();
-        PlanRange(deltas, 0, deltas.Count, new Scratch(view, devices, plan, shape), plan, marks, nowTicks);
-        return Finish(plan);
+        var state = new Scratch(view, devices, plan, shape);
+        PlanRange(deltas, 0, deltas.Count, state, plan, marks, nowTicks);
+        return Finish(plan, state);
     }
 
     private void PlanRange(IReadOnlyList<RegistryDelta> deltas, int from, int to, Scratch state, BatchPlan plan, IGraceMarks? marks, long nowTicks)
@@ -87,9 +88,10 @@ public sealed class BatchPlanner
         }
     }
 
-    // All or nothing: a plan with errors keeps only them.
-    private static BatchPlan Finish(BatchPlan plan)
+    // All or nothing: a plan with errors keeps only them (and the effect of nothing).
+    private static BatchPlan Finish(BatchPlan plan, Scratch state)
     {
+        plan.Effect = state.BuildEffect(plan.IsValid);
         if (!plan.IsValid)
         {
             plan.Mutations.Clear();
@@ -336,7 +338,7 @@ public sealed class BatchPlanner
 
         foreach (var imei in imeis)
         {
-            foreach (var r in s.Bindings(imei).ToArray())
+            foreach (var r in s.BindingRecords(imei))
             {
                 if (r.Msisdn == previous.Value)
                 {
@@ -471,24 +473,21 @@ public sealed class BatchPlanner
         public BatchPlan NewPlan() => new(Deltas - Devices + Imeis + 16, Devices, Imeis);
     }
 
-    /// <summary>The index and the device directory as this batch has changed them so far.</summary>
+    /// <summary>
+    /// The index and the device directory as this batch has changed them so far. The index part is the batch's
+    /// <see cref="IndexEffectBuilder"/>: the deltas are validated against the very state the plan's effect is built from.
+    /// </summary>
     private sealed class Scratch
     {
-        private readonly EirView _view;
+        private readonly IndexEffectBuilder _index;
         private readonly IDeviceDirectory _devices;
-        private readonly Dictionary<long, bool> _stolen;
-        private readonly Dictionary<long, SortedSet<BindingRecord>> _bindings;
-        private readonly Dictionary<long, long> _subscribers;
         private readonly Dictionary<string, long[]?> _deviceChanges;
         private readonly Dictionary<long, string?> _ownerChanges;
 
         public Scratch(EirView view, IDeviceDirectory devices, BatchPlan plan, BatchShape shape)
         {
-            _view = view;
+            _index = new IndexEffectBuilder(view, shape.Imeis, shape.Stolen, shape.BoundImeis, shape.Subscribers);
             _devices = devices;
-            _stolen = new(shape.Stolen);
-            _bindings = new(shape.BoundImeis);
-            _subscribers = new(shape.Subscribers);
             // The batch's net effect on the directory is kept in the plan: the batches planned behind it read it.
             _deviceChanges = plan.DeviceChanges;
             _ownerChanges = plan.OwnerChanges;
@@ -536,49 +535,24 @@ public sealed class BatchPlanner
             }
         }
 
-        public bool IsStolen(long imei) => _stolen.TryGetValue(imei, out var v) ? v : _view.IsStolen(imei);
+        public bool IsStolen(long imei) => _index.IsStolen(imei);
 
-        public bool HasSubscriber(long imsi) => _subscribers.TryGetValue(imsi, out var v) ? v != 0 : _view.TryGetMsisdn(imsi, out _);
+        public bool HasSubscriber(long imsi) => _index.TryGetMsisdn(imsi, out _);
 
-        /// <summary>The IMEI's records as this batch has changed them (edited in a sorted set: O(log n) a change).</summary>
-        public SortedSet<BindingRecord> Bindings(long imei)
-        {
-            if (!_bindings.TryGetValue(imei, out var set))
-            {
-                set = new SortedSet<BindingRecord>(_view.GetBindingList(imei).Records);
-                _bindings[imei] = set;
-            }
+        /// <summary>The IMEI's records as this batch has changed them, as a copy (the caller applies mutations while walking it).</summary>
+        public BindingRecord[] BindingRecords(long imei) => _index.GetBindingRecords(imei);
 
-            return set;
-        }
+        public bool HasBinding(long imei, BindingRecord record) => _index.HasBinding(imei, record);
 
-        public bool HasBinding(long imei, BindingRecord record)
-            => _bindings.TryGetValue(imei, out var set) ? set.Contains(record) : Array.BinarySearch(_view.GetBindingList(imei).Records, record) >= 0;
-
-        public bool HasMsisdn(long imei, long msisdn)
-        {
-            if (_bindings.TryGetValue(imei, out var set))
-            {
-                return set.GetViewBetween(new BindingRecord(msisdn, long.MinValue), new BindingRecord(msisdn, long.MaxValue)).Count > 0;
-            }
-
-            var list = _view.GetBindingList(imei);
-            return new BindingsView(list.Records, list.SortedImsis).HasMsisdn(msisdn);
-        }
+        public bool HasMsisdn(long imei, long msisdn) => _index.HasMsisdn(imei, msisdn);
 
         public void Apply(BatchPlan plan, Mutation m)
         {
             plan.Mutations.Add(m);
-            switch (m.Kind)
-            {
-                case MutationKind.AddStolen: _stolen[m.Imei] = true; break;
-                case MutationKind.RemoveStolen: _stolen[m.Imei] = false; break;
-                case MutationKind.AddBinding: Bindings(m.Imei).Add(new BindingRecord(m.Msisdn, m.Imsi)); break;
-                case MutationKind.RemoveBinding: Bindings(m.Imei).Remove(new BindingRecord(m.Msisdn, m.Imsi)); break;
-                case MutationKind.SetSubscriber: _subscribers[m.Imsi] = m.Msisdn; break;
-                case MutationKind.RemoveSubscriber: _subscribers[m.Imsi] = 0; break;
-                default: break;
-            }
+            _index.Apply(in m);
         }
+
+        /// <summary>The batch's effect on the view; of nothing when the plan has errors (it applies nothing).</summary>
+        public IndexEffect BuildEffect(bool valid) => valid ? _index.Build() : IndexEffect.Nothing(_index.Basis);
     }
 }

@@ -32,7 +32,7 @@ public class AmnestyBindingsTests
     {
         Mutation[] bindings = [Mutation.Bind(Imei, 996_700_000_001), Mutation.Bind(Imei + 1, 996_700_000_002, 6_992_800_000_000_015)];
 
-        var plan = AmnestyBindings.Plan(bindings);
+        var plan = AmnestyBindings.Plan(EmptyView(), bindings);
 
         Assert.True(plan.IsValid);
         Assert.Equal(bindings, plan.Mutations);
@@ -42,7 +42,14 @@ public class AmnestyBindingsTests
     [Fact]
     public void Plan_NotABindingWithMsisdn_Throws()
     {
-        Assert.Throws<ArgumentException>(() => AmnestyBindings.Plan([Mutation.Bind(Imei, 0, 6_992_800_000_000_015)]));
-        Assert.Throws<ArgumentException>(() => AmnestyBindings.Plan([Mutation.Stolen(Imei)]));
+        Assert.Throws<ArgumentException>(() => AmnestyBindings.Plan(EmptyView(), [Mutation.Bind(Imei, 0, 6_992_800_000_000_015)]));
+        Assert.Throws<ArgumentException>(() => AmnestyBindings.Plan(EmptyView(), [Mutation.Stolen(Imei)]));
+    }
+
+    private static EirView EmptyView()
+    {
+        var index = new EirIndex();
+        index.Load(EirSnapshot.Empty, 0);
+        return index.Current;
     }
 }
