@@ -1,4 +1,5 @@
 using ImeiEir.Core.Policy;
+using StackExchange.Redis;
 
 namespace ImeiEir.Storage;
 
@@ -44,11 +45,19 @@ public sealed class GraceMarkStore
         return (long)r;
     }
 
-    /// <summary>Every grace mark in the store.</summary>
+    /// <summary>Keys whose hashes are read at once (pipelined) while hydrating.</summary>
+    private const int ReadPage = 1000;
+
+    /// <summary>
+    /// Every grace mark in the store. The subscribers' hashes are read a page of keys at a time, every read of a page
+    /// sent before the first answer is awaited: one round trip per key, awaited in turn, was 0.13 ms a mark on loopback
+    /// (1 778 marks: 234 ms of a 1.6 s restart, `bench/restart.sh`).
+    /// </summary>
     public async IAsyncEnumerable<(long Imei, SubscriberKey Subscriber, long Ticks)> ReadAllGraceMarksAsync()
     {
         var mux = _connection.Multiplexer;
         var db = mux.GetDatabase();
+        var page = new List<RedisKey>(ReadPage);
         foreach (var server in mux.GetServers())
         {
             if (server.IsReplica)
@@ -56,14 +65,47 @@ public sealed class GraceMarkStore
                 continue;
             }
 
-            await foreach (var key in server.KeysAsync(db.Database, _keys.GracePrefix + "*", pageSize: 1000).ConfigureAwait(false))
+            await foreach (var key in server.KeysAsync(db.Database, _keys.GracePrefix + "*", pageSize: ReadPage).ConfigureAwait(false))
             {
-                var sub = _keys.SubscriberOf(key);
-                foreach (var e in await db.HashGetAllAsync(key).ConfigureAwait(false))
+                page.Add(key);
+                if (page.Count == ReadPage)
                 {
-                    yield return ((long)e.Name, sub, (long)e.Value);
+                    foreach (var mark in await ReadPageAsync(db, page).ConfigureAwait(false))
+                    {
+                        yield return mark;
+                    }
+
+                    page.Clear();
                 }
             }
+
+            foreach (var mark in await ReadPageAsync(db, page).ConfigureAwait(false))
+            {
+                yield return mark;
+            }
+
+            page.Clear();
         }
+    }
+
+    private async Task<List<(long Imei, SubscriberKey Subscriber, long Ticks)>> ReadPageAsync(IDatabase db, List<RedisKey> keys)
+    {
+        var reads = new Task<HashEntry[]>[keys.Count];
+        for (var i = 0; i < keys.Count; i++)
+        {
+            reads[i] = db.HashGetAllAsync(keys[i]);
+        }
+
+        var marks = new List<(long, SubscriberKey, long)>(keys.Count);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var sub = _keys.SubscriberOf(keys[i]);
+            foreach (var e in await reads[i].ConfigureAwait(false))
+            {
+                marks.Add(((long)e.Name, sub, (long)e.Value));
+            }
+        }
+
+        return marks;
     }
 }

@@ -85,6 +85,34 @@ public sealed class ClusterGraceMarksTests : IClassFixture<RedisFixture>, IAsync
         Assert.Empty(marks.ImeisSeenWith(NewNumber, long.MinValue));
     }
 
+    [Fact]
+    public async Task HydrateAsync_MoreSubscribersThanOneReadPage_EveryMarkLoaded()
+    {
+        // 2 500 subscribers (pages of 1 000 keys read at once), every third with a second IMEI.
+        const int subscribers = 2_500;
+        for (var i = 0; i < subscribers; i++)
+        {
+            var key = _cluster.Key(Schema.GraceKey(996_700_000_000 + i));
+            await _cluster.Db.HashSetAsync(key, Imei + i, T0.UtcTicks + i);
+            if (i % 3 == 0)
+            {
+                await _cluster.Db.HashSetAsync(key, OtherImei + i, T0.UtcTicks + i + 1);
+            }
+        }
+
+        var store = await _cluster.OpenStoreAsync();
+        var marks = new ClusterGraceMarks(new PolicyOptions { GraceMarkRetention = Retention }, new FakeTimeProvider(T0), NullLogger<ClusterGraceMarks>.Instance);
+
+        await marks.HydrateAsync(store.GraceMarks, CancellationToken.None);
+
+        for (var i = 0; i < subscribers; i++)
+        {
+            var seen = marks.ImeisSeenWith(SubscriberKey.FromMsisdn(996_700_000_000 + i), long.MinValue).Order().ToArray();
+            long[] expected = i % 3 == 0 ? [Imei + i, OtherImei + i] : [Imei + i];
+            Assert.True(expected.SequenceEqual(seen), $"subscriber {i}: expected [{string.Join(", ", expected)}], got [{string.Join(", ", seen)}]");
+        }
+    }
+
     [Theory]
     [InlineData("node A's later mark merged first")]
     [InlineData("node B's earlier mark merged first")]
