@@ -8,7 +8,9 @@
 #   bench/gc-pauses.sh                         # this tree
 #   SERVER_DLL=bench/.data/artifacts-X/bin/ImeiEir.Server/release/ImeiEir.Server.dll bench/gc-pauses.sh   # another build
 #
-# Knobs: DEVICES (1740000), TRACE_FOR (8), OUT (bench/results/gc-pauses). Needs dotnet-trace (installed when missing).
+#   SYNC_RATE=20000 OUT=bench/results/gc-pauses-paced bench/gc-pauses.sh   # the sync paced (1 000-delta batches), as sync.sh's "paced"
+#
+# Knobs: DEVICES (1740000), TRACE_FOR (8), SYNC_RATE (none: saturating), OUT (bench/results/gc-pauses). Needs dotnet-trace (installed when missing).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -37,7 +39,7 @@ lt seed --target "$T" --devices "$DEVICES" --amnesty 0.03 --subscriber-ratio 0.1
 sleep 8 # past the seed's heap trim
 lt run --target "$T" --mix "$ROOT/$DATA/mix.jsonl" --model open --tick 500us --rate 3000 --warmup 3s --duration "$((TRACE_FOR + 6))s" --label checks --out "$OUT/checks" --no-png >/dev/null 2>&1 &
 CHECKS=$!
-lt sync --target "$T" --deltas 50000000 --batch 10000 --for "$((TRACE_FOR + 12))s" --json "$OUT/sync.json" >"$OUT/sync.log" 2>&1 &
+lt sync --target "$T" --deltas 50000000 ${SYNC_RATE:+--rate "$SYNC_RATE"} --batch "$([[ -n ${SYNC_RATE:-} ]] && echo 1000 || echo 10000)" --for "$((TRACE_FOR + 12))s" --json "$OUT/sync.json" >"$OUT/sync.log" 2>&1 &
 SYNC=$!
 sleep 4
 "$TRACE" collect -p "$NODE" --providers "Microsoft-Windows-DotNETRuntime:0x1:5" --duration "00:00:00:$(printf %02d "$TRACE_FOR")" -o "$OUT/gc.nettrace" >/dev/null 2>&1 || true
