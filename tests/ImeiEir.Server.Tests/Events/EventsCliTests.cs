@@ -7,6 +7,11 @@ public sealed class EventsCliTests : NodeTest
 {
     private const string Unknown = "35401011000009";
 
+    // Without --follow the CLI stops once nothing has come for this long after the feed answered: it must cover the
+    // delivery of events already published on a loaded machine (0.5 s did not, twice, at load average 10-17), and
+    // every call waits it once at its end.
+    private const string Idle = "2";
+
     protected override IDictionary<string, string?>? Settings => EventsClient.Settings("cli-node", new Dictionary<string, string?> { ["Events:CloneThreshold"] = "1" });
 
     private string Server => $"http://127.0.0.1:{Node.GrpcPort}";
@@ -19,9 +24,9 @@ public sealed class EventsCliTests : NodeTest
         await Node.CheckAsync(Unknown, "996700111111", "437010000000001");
         await Node.PublishedAsync(1);
 
-        var first = await EirAsync(EventsClient.Key, "events", "--group", "ops", "--consumer", "me", "--idle", "0.5");
-        var acked = await EirAsync(EventsClient.Key, "events", "--group", "ops", "--consumer", "me", "--idle", "0.5", "--ack", "--json");
-        var after = await EirAsync(EventsClient.Key, "events", "--group", "ops", "--consumer", "me", "--idle", "0.5");
+        var first = await EirAsync(EventsClient.Key, "events", "--group", "ops", "--consumer", "me", "--idle", Idle);
+        var acked = await EirAsync(EventsClient.Key, "events", "--group", "ops", "--consumer", "me", "--idle", Idle, "--ack", "--json");
+        var after = await EirAsync(EventsClient.Key, "events", "--group", "ops", "--consumer", "me", "--idle", Idle);
 
         Assert.Equal(0, first.Code);
         Assert.Contains("not_registered", first.Out, StringComparison.Ordinal);
@@ -39,7 +44,7 @@ public sealed class EventsCliTests : NodeTest
         await Node.CheckAsync(Unknown, "", "437050000000005");
         await Node.PublishedAsync(2);
 
-        var op05 = await EirAsync(EventsClient.Key, "events", "--group", "mega", "--operator", "437-05", "--kind", "not_registered", "--idle", "0.5");
+        var op05 = await EirAsync(EventsClient.Key, "events", "--group", "mega", "--operator", "437-05", "--kind", "not_registered", "--idle", Idle);
         var bad = await EirAsync(EventsClient.Key, "events", "--group", "mega", "--operator", "43705");
 
         Assert.Single(op05.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
