@@ -11,10 +11,11 @@ namespace ImeiEir.Server.Overload;
 /// <see cref="RaisedMinimum"/> on the first sign, and puts it back once nothing has been starved for
 /// <see cref="HoldTime"/>.
 /// <para>
-/// Why not a high minimum all the time (64 threads, as the node first had): under CPU load the pool keeps that many
-/// threads runnable, so work waits in the CPU's run queue instead of the pool's queue. Measured on one core
-/// (<c>h2load</c>, N5g-eir): 49 000 checks/s with the minimum at 64 against 129 000 at the default (one per core),
-/// and the queue delay <see cref="QueueDelayMonitor"/> sheds on no longer saw the backlog.
+/// Why not a high minimum all the time (64 threads, as the node first had): from the start that many threads stay
+/// runnable under CPU load, and the JIT's tiering thread gets a sixty-fifth of a core. Measured on one core
+/// (<c>h2load</c>, N5g-eir, <c>bench/RESULTS.md</c> "Overload"): after 40 s of load 53 666 checks/s with the minimum
+/// at 64 against 117 215 with the default (one per core); once warm both served ~120 000/s, and under that closed load
+/// hill climbing grew both pools to ~100 threads, so the gain measured is the warm-up.
 /// </para>
 /// <para>
 /// Busy, not blocked: with the cores used (more than <see cref="BusyShare"/> of them over the last window) a long
