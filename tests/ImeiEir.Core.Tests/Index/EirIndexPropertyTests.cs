@@ -331,27 +331,9 @@ public class EirIndexPropertyTests
 
             foreach (var imei in BindImeis)
             {
-                var expected = state.Bindings.GetValueOrDefault(imei) ?? [];
-                var bindings = view.GetBindings(imei);
-                if (!bindings.Records.SequenceEqual(expected))
+                if (BindingsCheck.Differ($"seq {sequence}", imei, view.GetBindings(imei), state.Bindings.GetValueOrDefault(imei) ?? [], Msisdns, Imsis) is { } bindings)
                 {
-                    return $"seq {sequence}: bindings of {imei} are [{string.Join(", ", bindings.Records.ToArray())}], model [{string.Join(", ", expected)}]";
-                }
-
-                foreach (var m in Msisdns)
-                {
-                    if (bindings.HasMsisdn(m) != (m != 0 && expected.Any(r => r.Msisdn == m)))
-                    {
-                        return $"seq {sequence}: bindings of {imei} HasMsisdn({m}) is {bindings.HasMsisdn(m)}";
-                    }
-                }
-
-                foreach (var i in Imsis)
-                {
-                    if (bindings.HasImsi(i) != (i != 0 && expected.Any(r => r.Imsi == i)))
-                    {
-                        return $"seq {sequence}: bindings of {imei} HasImsi({i}) is {bindings.HasImsi(i)}";
-                    }
+                    return bindings;
                 }
             }
 

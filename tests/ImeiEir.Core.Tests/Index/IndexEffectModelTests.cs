@@ -249,27 +249,9 @@ public class IndexEffectModelTests
                     return $"seq {view.Sequence}: IMEI {imei} registered {view.IsRegistered(imei)}, stolen {view.IsStolen(imei)}";
                 }
 
-                var records = Records(imei);
-                var bindings = view.GetBindings(imei);
-                if (!bindings.Records.SequenceEqual(records))
+                if (BindingsCheck.Differ($"seq {view.Sequence}", imei, view.GetBindings(imei), Records(imei), Msisdns, Imsis) is { } bindings)
                 {
-                    return $"seq {view.Sequence}: bindings of {imei} [{Text(bindings.Records.ToArray())}], model [{Text(records)}]";
-                }
-
-                foreach (var msisdn in Msisdns)
-                {
-                    if (bindings.HasMsisdn(msisdn) != (msisdn != 0 && records.Any(r => r.Msisdn == msisdn)))
-                    {
-                        return $"seq {view.Sequence}: bindings of {imei} HasMsisdn({msisdn}) is {bindings.HasMsisdn(msisdn)}";
-                    }
-                }
-
-                foreach (var imsi in Imsis)
-                {
-                    if (bindings.HasImsi(imsi) != (imsi != 0 && records.Any(r => r.Imsi == imsi)))
-                    {
-                        return $"seq {view.Sequence}: bindings of {imei} HasImsi({imsi}) is {bindings.HasImsi(imsi)}";
-                    }
+                    return bindings;
                 }
             }
 
