@@ -226,14 +226,14 @@ public sealed class BindingTable
     /// This table with <paramref name="changes"/> applied (an IMEI's new records, empty to remove it), in one merge
     /// pass that copies unchanged records and IMSI indexes as they are (the compaction's path).
     /// </summary>
-    internal BindingTable With(SortedChanges<BindingList> changes)
+    internal BindingTable With(SortedChanges<BindingSlice> changes, BindingArena records)
     {
-        var target = new Merging(this, changes.Values);
+        var target = new Merging(this, changes.Values, records);
         Compactor.Merge(_imeis, changes.Keys, ref target);
         return new BindingTable(target.Imeis.Build(), [.. target.Offsets], [.. target.Records], target.ImsiIndex);
     }
 
-    private readonly struct Merging(BindingTable old, BindingList[] changes) : Compactor.IMergeTarget
+    private readonly struct Merging(BindingTable old, BindingSlice[] changes, BindingArena arena) : Compactor.IMergeTarget
     {
         public CompactKeySet.Builder Imeis { get; } = new(old._imeis, changes.Length);
 
@@ -251,10 +251,10 @@ public sealed class BindingTable
 
         public void Change(long imei, int index)
         {
-            var list = changes[index].Records;
-            if (list.Length != 0)
+            var slice = changes[index];
+            if (slice.Count != 0)
             {
-                Put(imei, list, BindingList.BuildImsiIndex(list));
+                Put(imei, arena.Records(slice), slice.SortedImsis);
             }
         }
 

@@ -12,7 +12,7 @@ internal static class Compactor
 
         var registered = overlay.Registered.Count == 0 ? snapshot.Registered : MergeSet(snapshot.Registered, overlay.Registered);
         var stolen = overlay.Stolen.Count == 0 ? snapshot.Stolen : MergeSet(snapshot.Stolen, overlay.Stolen);
-        var bindings = overlay.Bindings.Count == 0 ? snapshot.Bindings : snapshot.Bindings.With(overlay.Bindings);
+        var bindings = overlay.Bindings.Count == 0 ? snapshot.Bindings : snapshot.Bindings.With(overlay.Bindings, overlay.BindingRecords);
         var subscribers = overlay.Subscribers.Count == 0 ? snapshot.Subscribers : snapshot.Subscribers.With(overlay.Subscribers);
         return new EirSnapshot(registered, stolen, bindings, subscribers);
     }

@@ -15,7 +15,7 @@ public sealed class EirIndex
 
     // Views built ahead of publication (Stage), oldest first, each with the overlay it appended to and that
     // overlay's counts before, so they can be taken back newest first.
-    private readonly List<(EirView View, Overlay AppendedTo, (int, int, int, int) Mark)> _staged = [];
+    private readonly List<(EirView View, Overlay AppendedTo, OverlayMark Mark)> _staged = [];
 
     public EirIndex(IndexOptions? options = null)
     {
@@ -205,9 +205,10 @@ public sealed class EirIndex
                 changes.Stolen.Add(imei, sequence, stolen);
             }
 
+            // The records are copied into the overlay's arena: the map keeps no reference to the effect's lists.
             foreach (var (imei, bindings) in effect.Bindings)
             {
-                changes.Bindings.Add(imei, sequence, bindings);
+                changes.Bindings.Add(imei, sequence, changes.BindingRecords.Append(bindings.Records, bindings.SortedImsis));
             }
 
             foreach (var (imsi, msisdn) in effect.Subscribers)

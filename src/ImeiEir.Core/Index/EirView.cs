@@ -67,9 +67,9 @@ public sealed class EirView
     public BindingsView GetBindings(long imei)
     {
         var changes = Changes.Bindings;
-        if (changes.Count != 0 && changes.TryGet(imei, Sequence, out var list))
+        if (changes.Count != 0 && changes.TryGet(imei, Sequence, out var slice))
         {
-            return new BindingsView(list.Records, list.SortedImsis);
+            return new BindingsView(Changes.BindingRecords.Records(slice), slice.SortedImsis);
         }
 
         return Snapshot.Bindings.Get(imei);
@@ -87,15 +87,6 @@ public sealed class EirView
         return Snapshot.Subscribers.TryGet(imsiKey, out msisdn);
     }
 
-    /// <summary>The records of one IMEI as a new list (writers, self-service; allocates).</summary>
-    internal BindingList GetBindingList(long imei)
-    {
-        if (Changes.Bindings.TryGet(imei, Sequence, out var list))
-        {
-            return list;
-        }
-
-        var v = Snapshot.Bindings.Get(imei);
-        return v.IsEmpty ? BindingList.None : new BindingList(v.Records.ToArray());
-    }
+    /// <summary>The records of one IMEI as a new array (writers; allocates).</summary>
+    internal BindingRecord[] GetBindingRecords(long imei) => GetBindings(imei).Records.ToArray();
 }

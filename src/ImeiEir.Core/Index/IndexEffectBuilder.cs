@@ -239,7 +239,7 @@ public sealed class IndexEffectBuilder
             return false;
         }
 
-        var basis = _basis.GetBindingList(imei).Records;
+        var basis = _basis.GetBindingRecords(imei);
         var set = new SortedSet<BindingRecord>(basis);
         _ = add ? set.Add(record) : set.Remove(record);
         _bindings.Add(imei, (basis, set));

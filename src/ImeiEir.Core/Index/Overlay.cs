@@ -7,16 +7,17 @@ namespace ImeiEir.Core.Index;
 /// </summary>
 internal sealed class Overlay
 {
-    private Overlay(VersionedMap<bool> registered, VersionedMap<bool> stolen, VersionedMap<BindingList> bindings, VersionedMap<long> subscribers)
+    private Overlay(VersionedMap<bool> registered, VersionedMap<bool> stolen, VersionedMap<BindingSlice> bindings, BindingArena bindingRecords, VersionedMap<long> subscribers)
     {
         Registered = registered;
         Stolen = stolen;
         Bindings = bindings;
+        BindingRecords = bindingRecords;
         Subscribers = subscribers;
     }
 
     /// <summary>A new, empty overlay (each index owns its own: the writer appends to it).</summary>
-    public static Overlay Create() => new(new(), new(), new(), new());
+    public static Overlay Create() => new(new(), new(), new(), new(), new());
 
     /// <summary>
     /// A new, empty overlay with room for as many entries of each kind as <paramref name="previous"/> holds: after a
@@ -27,13 +28,18 @@ internal sealed class Overlay
         new(3 * previous.Registered.Count),
         new(3 * previous.Stolen.Count),
         new(3 * previous.Bindings.Count),
+        new((int)Math.Min(previous.BindingRecords.Count, BindingArena.MaxChunkRecords)),
         new(3 * previous.Subscribers.Count));
 
     public VersionedMap<bool> Registered { get; }
 
     public VersionedMap<bool> Stolen { get; }
 
-    public VersionedMap<BindingList> Bindings { get; }
+    /// <summary>Bound IMEI → where its records are in <see cref="BindingRecords"/> (<see cref="BindingSlice.Empty"/>: none left).</summary>
+    public VersionedMap<BindingSlice> Bindings { get; }
+
+    /// <summary>The records the <see cref="Bindings"/> entries address (shared by an overlay and the larger ones it grows into).</summary>
+    public BindingArena BindingRecords { get; }
 
     /// <summary>IMSI key → MSISDN; 0 means removed.</summary>
     public VersionedMap<long> Subscribers { get; }
@@ -56,18 +62,20 @@ internal sealed class Overlay
             Registered.HasRoomFor(more) ? Registered : Registered.Grown(more),
             Stolen.HasRoomFor(more) ? Stolen : Stolen.Grown(more),
             Bindings.HasRoomFor(more) ? Bindings : Bindings.Grown(more),
+            BindingRecords,
             Subscribers.HasRoomFor(more) ? Subscribers : Subscribers.Grown(more));
     }
 
-    /// <summary>The entry counts of the four maps, to take a failed batch back with <see cref="TruncateTo"/>.</summary>
-    public (int Registered, int Stolen, int Bindings, int Subscribers) Mark() => (Registered.Count, Stolen.Count, Bindings.Count, Subscribers.Count);
+    /// <summary>The entry counts of the four maps and the arena's end, to take a failed batch back with <see cref="TruncateTo"/>.</summary>
+    public OverlayMark Mark() => new(Registered.Count, Stolen.Count, Bindings.Count, BindingRecords.Mark(), Subscribers.Count);
 
-    /// <summary>Removes every entry appended since <paramref name="mark"/> (writer only).</summary>
-    public void TruncateTo((int Registered, int Stolen, int Bindings, int Subscribers) mark)
+    /// <summary>Removes every entry (and binding record) appended since <paramref name="mark"/> (writer only).</summary>
+    public void TruncateTo(OverlayMark mark)
     {
         Registered.TruncateTo(mark.Registered);
         Stolen.TruncateTo(mark.Stolen);
         Bindings.TruncateTo(mark.Bindings);
+        BindingRecords.TruncateTo(mark.BindingRecords);
         Subscribers.TruncateTo(mark.Subscribers);
     }
 
@@ -76,14 +84,19 @@ internal sealed class Overlay
         Registered.Latest(sequence),
         Stolen.Latest(sequence),
         Bindings.Latest(sequence),
+        BindingRecords,
         Subscribers.Latest(sequence));
 }
+
+/// <summary>Where an overlay ended before a batch: what <see cref="Overlay.TruncateTo"/> takes it back to.</summary>
+internal readonly record struct OverlayMark(int Registered, int Stolen, int Bindings, (int Chunks, int Used, long Count) BindingRecords, int Subscribers);
 
 /// <summary>The newest state of every key an overlay changed, keys ascending: what compaction folds into a new snapshot.</summary>
 internal sealed record ChangeSet(
     SortedChanges<bool> Registered,
     SortedChanges<bool> Stolen,
-    SortedChanges<BindingList> Bindings,
+    SortedChanges<BindingSlice> Bindings,
+    BindingArena BindingRecords,
     SortedChanges<long> Subscribers)
 {
     public bool IsEmpty => Registered.Count + Stolen.Count + Bindings.Count + Subscribers.Count == 0;
