@@ -25,7 +25,8 @@
 # this tree), VARIANTS (instead of before/after: this tree's build run once per variant in each round, each with its
 # own environment — `name:KEY=VALUE KEY=VALUE;name2:...`, NODE_ENV added to all), SETTLE (12: seconds between the
 # seed's end, or /readyz, and reading the node's RSS — past HeapTrim:AfterQuiet, 5 s, and the trim's pause; runs before
-# the trim existed used 2), QUICK (1: seed, memory and Redis figures only), OUT
+# the trim existed used 2), QUICK (1: seed, memory and Redis figures only), REWRITE (1: also checks with an AOF rewrite and no sync), SETTLE_AOF
+# (1: rewrite the AOF before each measured phase; 0: not), OUT
 # (bench/results), ARTIFACTS (bench/.data/artifacts: where this tree is built). Everything on 127.0.0.1;
 # Auth:Enabled=false on these nodes. Beside RSS, each round records the node's GC view at the same moment
 # (/metrics: committed bytes, large-object heap size and its free space after the last collection).
@@ -117,6 +118,18 @@ gc_view() { # -> {committedMiB, lohMiB, lohFreeMiB} of the node's last collectio
     END {printf "{\"committedMiB\":%d,\"lohMiB\":%d,\"lohFreeMiB\":%d}\n", c / 1048576, l / 1048576, f / 1048576}'
 }
 redis_cpu() { awk '{print $14+$15}' "/proc/$REDIS_PID/stat"; } # centiseconds
+# Each measured phase starts from a rewritten AOF, so that it does not pay for the previous phase's writes: the seed and
+# the saturating sync grow the AOF towards Redis' auto-rewrite threshold (100 % growth), and the rewrite then fell due
+# in the next phase — in every round of the 2026-12-07 09:08 run inside the paced window, 1.4-1.8 s of a core taken by
+# the rewrite child on the two cores the node shares with Redis here (bench/RESULTS.md "Write side"). The rewrite's own
+# cost to checks is measured apart (REWRITE=1). SETTLE_AOF=0 keeps the old behaviour.
+settle_aof() {
+  [[ ${SETTLE_AOF:-1} == 1 ]] || return 0
+  for _ in $(seq 600); do [[ $(redis-cli -p "$REDIS_PORT" info persistence | tr -d '\r' | awk -F: '/^aof_rewrite_in_progress:/ {print $2}') == 0 ]] && break; sleep 0.1; done
+  redis-cli -p "$REDIS_PORT" bgrewriteaof >/dev/null
+  sleep 0.2
+  for _ in $(seq 600); do [[ $(redis-cli -p "$REDIS_PORT" info persistence | tr -d '\r' | awk -F: '/^aof_rewrite_in_progress:/ {print $2}') == 0 ]] && break; sleep 0.1; done
+}
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 checks() { # duration label: an open-model check run -> $R/label.json
   lt run --target "http://127.0.0.1:$GRPC" --mix "$DATA/mix.jsonl" --model open --tick 500us --rate "$CHECK_RATE" \
@@ -140,6 +153,7 @@ for r in $(seq "$ROUNDS"); do
       echo '{"result":{"deltas":0,"deltasPerSecond":0}}' | tee "$R/sync.json" >"$R/paced-sync.json"
       R0=0; REDIS_CS=0
     else
+    settle_aof
     checks 10s idle
     # The single-Redis-core ceiling: deltas of the saturating sync per second of Redis CPU (all its work: commands,
     # network, AOF) — the rate at which Redis alone would be busy all the time.
@@ -151,8 +165,15 @@ for r in $(seq "$ROUNDS"); do
     lt sync --target "http://127.0.0.1:$GRPC" --deltas 50000000 --batch "$BATCH" --for "$COVER" --json "$R/sync.json" >"$D/sync.log" 2>&1 &
     SP=$!; checks "${SYNC_FOR%s}s" during; wait "$SP" || true
     REDIS_CS=$(( $(redis_cpu) - R0 ))
+    settle_aof
     lt sync --target "http://127.0.0.1:$GRPC" --deltas 50000000 --batch 1000 --rate "$SYNC_PACED_RATE" --for "$COVER" --json "$R/paced-sync.json" >"$D/paced.log" 2>&1 &
     SP=$!; checks "${SYNC_FOR%s}s" paced-checks; wait "$SP" || true
+    if [[ ${REWRITE:-0} == 1 ]]; then
+      # What an AOF rewrite alone costs checks on these shared cores: no sync, a rewrite started 3 s into the window.
+      settle_aof
+      checks "${SYNC_FOR%s}s" rewrite-checks &
+      CP=$!; sleep 8; redis-cli -p "$REDIS_PORT" bgrewriteaof >/dev/null; wait "$CP" || true
+    fi
     fi
     sleep 7 # the last burst's heap trim (HeapTrim:AfterQuiet 5 s, polled each second), logged with its pause
     TRIMS=$( (grep -o 'pause [0-9]* ms' "$D/node.log" || true) | awk '{print $2}' | paste -sd, -)
@@ -177,7 +198,8 @@ for r in $(seq "$ROUNDS"); do
       --argjson keys "$KEYS" --argjson loglen "$LOGLEN" --argjson ready "$READY_MS" --argjson redisCs "$REDIS_CS" \
       --argjson gcSync "$GC_SYNC" --argjson gcHyd "$GC_HYD" --argjson trims "[${TRIMS:-}]" \
       --slurpfile seed "$R/seed.json" --slurpfile sync "$R/sync.json" --slurpfile paced "$R/paced-sync.json" \
-      --slurpfile idle "$R/idle.json" --slurpfile during "$R/during.json" --slurpfile pacedChecks "$R/paced-checks.json" '
+      --slurpfile idle "$R/idle.json" --slurpfile during "$R/during.json" --slurpfile pacedChecks "$R/paced-checks.json" \
+      --slurpfile rewriteChecks <(cat "$R/rewrite-checks.json" 2>/dev/null || echo null) '
       ($loaded | capture("(?<reg>[0-9]+) registered IMEIs, (?<b>[0-9]+) bindings")) as $h
       | (($h.reg | tonumber) + ($h.b | tonumber)) as $records
       | {records: $records, registeredImeis: ($h.reg | tonumber), bindings: ($h.b | tonumber),
@@ -185,6 +207,7 @@ for r in $(seq "$ROUNDS"); do
          pacedDeltasPerSecond: $paced[0].result.deltasPerSecond,
          redisCpuSeconds: ($redisCs / 100), redisCeilingDeltasPerSecond: (if $redisCs > 0 then $sync[0].result.deltas / ($redisCs / 100) | floor else null end),
          p99IdleUs: $idle[0].latencyUs.p99, p99DuringSyncUs: $during[0].latencyUs.p99, p99PacedUs: $pacedChecks[0].latencyUs.p99,
+         p99AofRewriteUs: ($rewriteChecks[0].latencyUs.p99 // null),
          shedDuringSync: ($during[0].shed // 0), shedPaced: ($pacedChecks[0].shed // 0),
          rssAfterSyncMiB: ($rssSync / 1024 | floor), rssHydratedMiB: ($rssHyd / 1024 | floor),
          gcAfterSync: $gcSync, gcHydrated: $gcHyd,
@@ -200,15 +223,15 @@ SUMMARY=$OUT/sync-summary.md
 {
   echo "# bench/sync.sh — $(date -u +%F) — $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores"
   echo
-  echo "Command: \`DEVICES=$DEVICES AMNESTY=$AMNESTY SUBSCRIBERS=$SUBSCRIBERS BATCH=$BATCH ROUNDS=$ROUNDS CHECK_RATE=$CHECK_RATE SYNC_FOR=$SYNC_FOR SYNC_PACED_RATE=$SYNC_PACED_RATE ${BEFORE:+BEFORE=$BEFORE }${NODE_ENV:+NODE_ENV=\"$NODE_ENV\" }${VARIANTS:+VARIANTS=\"$VARIANTS\" }SETTLE=$SETTLE ${QUICK:+QUICK=$QUICK }bench/sync.sh\`; load average before $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg). Medians of $ROUNDS rounds."
+  echo "Command: \`DEVICES=$DEVICES AMNESTY=$AMNESTY SUBSCRIBERS=$SUBSCRIBERS BATCH=$BATCH ROUNDS=$ROUNDS CHECK_RATE=$CHECK_RATE SYNC_FOR=$SYNC_FOR SYNC_PACED_RATE=$SYNC_PACED_RATE ${BEFORE:+BEFORE=$BEFORE }${NODE_ENV:+NODE_ENV=\"$NODE_ENV\" }${VARIANTS:+VARIANTS=\"$VARIANTS\" }SETTLE=$SETTLE ${QUICK:+QUICK=$QUICK }${REWRITE:+REWRITE=$REWRITE }${SETTLE_AOF:+SETTLE_AOF=$SETTLE_AOF }bench/sync.sh\`; load average before $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg). Medians of $ROUNDS rounds."
   echo
-  echo "| build | records | seed deltas/s | sync deltas/s (checks running) | Redis-core ceiling deltas/s | p99 idle µs | p99 during sync | ×idle | p99 paced | ×idle | RSS after sync MiB | RSS hydrated MiB | sync/hydrated | GC committed / LOH / LOH free after sync MiB | GC committed hydrated MiB | Redis B/record | ready s |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| build | records | seed deltas/s | sync deltas/s (checks running) | Redis-core ceiling deltas/s | p99 idle µs | p99 during sync | ×idle | p99 paced | ×idle | p99 with an AOF rewrite (REWRITE=1) | ×idle | RSS after sync MiB | RSS hydrated MiB | sync/hydrated | GC committed / LOH / LOH free after sync MiB | GC committed hydrated MiB | Redis B/record | ready s |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for b in "${BUILDS[@]}"; do
     files=("$OUT"/sync/"$b"-r*/round.json)
     jq -rs --arg b "$b" '
       def med(f): [.[] | f] | sort | .[(length / 2 | floor)];
-      "| \($b) | \(med(.records)) | \(med(.seedDeltasPerSecond) | floor) | \(med(.syncDeltasPerSecondWithChecks) | floor) | \(med(.redisCeilingDeltasPerSecond // 0)) | \(med(.p99IdleUs) | floor) | \(med(.p99DuringSyncUs) | floor) | \(med(if .p99IdleUs > 0 then .p99DuringSyncUs / .p99IdleUs else 0 end) * 10 | floor / 10) | \(med(.p99PacedUs) | floor) | \(med(if .p99IdleUs > 0 then .p99PacedUs / .p99IdleUs else 0 end) * 10 | floor / 10) | \(med(.rssAfterSyncMiB)) | \(med(.rssHydratedMiB)) | \(med(.rssAfterSyncMiB / .rssHydratedMiB) * 100 | floor / 100) | \(med(.gcAfterSync.committedMiB)) / \(med(.gcAfterSync.lohMiB)) / \(med(.gcAfterSync.lohFreeMiB)) | \(med(.gcHydrated.committedMiB)) | \(med(.redisBytesPerRecord)) | \(med(.secondsToReady)) |"' "${files[@]}"
+      "| \($b) | \(med(.records)) | \(med(.seedDeltasPerSecond) | floor) | \(med(.syncDeltasPerSecondWithChecks) | floor) | \(med(.redisCeilingDeltasPerSecond // 0)) | \(med(.p99IdleUs) | floor) | \(med(.p99DuringSyncUs) | floor) | \(med(if .p99IdleUs > 0 then .p99DuringSyncUs / .p99IdleUs else 0 end) * 10 | floor / 10) | \(med(.p99PacedUs) | floor) | \(med(if .p99IdleUs > 0 then .p99PacedUs / .p99IdleUs else 0 end) * 10 | floor / 10) | \(if any(.[]; .p99AofRewriteUs != null) then (med(.p99AofRewriteUs // 0) | floor | tostring) else "–" end) | \(if any(.[]; .p99AofRewriteUs != null) then (med(if .p99IdleUs > 0 then (.p99AofRewriteUs // 0) / .p99IdleUs else 0 end) * 10 | floor / 10 | tostring) else "–" end) | \(med(.rssAfterSyncMiB)) | \(med(.rssHydratedMiB)) | \(med(.rssAfterSyncMiB / .rssHydratedMiB) * 100 | floor / 100) | \(med(.gcAfterSync.committedMiB)) / \(med(.gcAfterSync.lohMiB)) / \(med(.gcAfterSync.lohFreeMiB)) | \(med(.gcHydrated.committedMiB)) | \(med(.redisBytesPerRecord)) | \(med(.secondsToReady)) |"' "${files[@]}"
   done
   if [[ -n $VARIANTS ]]; then
     echo
