@@ -171,6 +171,25 @@ public sealed class CheckpointStore
     /// </summary>
     public async Task<bool> WriteCheckpointAsync(EirSnapshot snapshot, long sequence, string nodeName, ReadOnlyMemory<byte> devices = default)
     {
+        using var chunks = Serialize(snapshot, sequence);
+        return await WriteCheckpointAsync(chunks, sequence, nodeName, devices).ConfigureAwait(false);
+    }
+
+    /// <summary>A snapshot in the checkpoint form, in chunks of the size they are stored in (the caller disposes them).</summary>
+    internal static ChunkWriteStream Serialize(EirSnapshot snapshot, long sequence)
+    {
+        var chunks = new ChunkWriteStream(ChunkBytes);
+        SnapshotFormat.Write(chunks, snapshot, sequence);
+        return chunks;
+    }
+
+    /// <summary>
+    /// <see cref="WriteCheckpointAsync(EirSnapshot, long, string, ReadOnlyMemory{byte})"/> of a snapshot already in its
+    /// checkpoint form (<see cref="Serialize"/>): the checkpointer serializes on the writer thread, below the checks'
+    /// priority, and only the Redis writes happen here.
+    /// </summary>
+    internal async Task<bool> WriteCheckpointAsync(ChunkWriteStream snapshotChunks, long sequence, string nodeName, ReadOnlyMemory<byte> devices)
+    {
         var db = _connection.Database;
         if (!await db.StringSetAsync(_keys.CheckpointLock, nodeName, TimeSpan.FromMinutes(5), When.NotExists).ConfigureAwait(false))
         {
@@ -186,14 +205,10 @@ public sealed class CheckpointStore
                 return false;
             }
 
-            using var stream = new MemoryStream();
-            SnapshotFormat.Write(stream, snapshot, sequence);
-            var bytes = stream.GetBuffer().AsMemory(0, (int)stream.Length);
-            var chunks = (bytes.Length + ChunkBytes - 1) / ChunkBytes;
+            var chunks = snapshotChunks.Count;
             for (var i = 0; i < chunks; i++)
             {
-                var part = bytes.Slice(i * ChunkBytes, Math.Min(ChunkBytes, bytes.Length - (i * ChunkBytes)));
-                await db.StringSetAsync(_keys.CheckpointChunk(sequence, i), part).ConfigureAwait(false);
+                await db.StringSetAsync(_keys.CheckpointChunk(sequence, i), snapshotChunks.Chunk(i)).ConfigureAwait(false);
             }
 
             var directoryChunks = (devices.Length + ChunkBytes - 1) / ChunkBytes;

@@ -79,7 +79,11 @@ public sealed partial class Checkpointer
     /// <summary>The second half: writes the candidate; only the mutations it covers leave the count.</summary>
     internal async Task<bool> WriteAsync(Candidate candidate)
     {
-        var written = await _store.WriteCheckpointAsync(candidate.View.Snapshot, candidate.View.Sequence, NodeName.Current, candidate.Devices).ConfigureAwait(false);
+        // Serialized on the writer thread (below the checks' priority, like the compaction before it) into pooled chunks;
+        // only the Redis writes run elsewhere. On a shared host a checkpoint of a national data set was a burst of
+        // normal-priority CPU and of large dead arrays in the middle of a sync (bench/RESULTS.md, "Write side").
+        using var chunks = await _thread.Run(() => CheckpointStore.Serialize(candidate.View.Snapshot, candidate.View.Sequence)).ConfigureAwait(false);
+        var written = await _store.WriteCheckpointAsync(chunks, candidate.View.Sequence, NodeName.Current, candidate.Devices).ConfigureAwait(false);
         if (written)
         {
             Interlocked.Add(ref _sinceCheckpoint, -candidate.Covered);
