@@ -140,7 +140,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq "$ROUNDS"); do
   for b in "${BUILDS[@]}"; do
     log "round $r/$ROUNDS, build $b (load $(cut -d' ' -f1-3 /proc/loadavg))"
-    R=$OUT/sync/$b-r$r; D=$DATA/$b-r$r; mkdir -p "$R" "$D"
+    R=$OUT/sync/$b-r$r; D=$DATA/$b-r$r; mkdir -p "$R" "$D"; rm -f "$R"/rewrite-checks.*
     start_redis "$D/redis"
     T0=$(date +%s%N); start_node "$b" "$REDIS_PORT" "$D/node.log"; wait_ready >/dev/null
     lt seed --target "http://127.0.0.1:$GRPC" --devices "$DEVICES" --amnesty "$AMNESTY" --subscriber-ratio "$SUBSCRIBERS" \
