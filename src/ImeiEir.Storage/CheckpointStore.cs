@@ -164,31 +164,34 @@ public sealed class CheckpointStore
     }
 
     /// <summary>
-    /// Writes a checkpoint of <paramref name="snapshot"/> and the device directory (<paramref name="devices"/>, the
-    /// form <see cref="DeviceDirectory.WriteTo"/> writes, taken at the same sequence) at <paramref name="sequence"/> if
-    /// it is newer than the stored one, then trims the log behind it. Only one node at a time (a short lock). An older
-    /// or equal one writes nothing.
+    /// Writes a checkpoint of <paramref name="snapshot"/> (without a device directory; the checkpointer writes one with
+    /// it) at <paramref name="sequence"/> if it is newer than the stored one, then trims the log behind it. Only one node
+    /// at a time (a short lock). An older or equal one writes nothing.
     /// </summary>
-    public async Task<bool> WriteCheckpointAsync(EirSnapshot snapshot, long sequence, string nodeName, ReadOnlyMemory<byte> devices = default)
+    public async Task<bool> WriteCheckpointAsync(EirSnapshot snapshot, long sequence, string nodeName)
     {
         using var chunks = Serialize(snapshot, sequence);
-        return await WriteCheckpointAsync(chunks, sequence, nodeName, devices).ConfigureAwait(false);
+        return await WriteCheckpointAsync(chunks, sequence, nodeName, devices: null).ConfigureAwait(false);
     }
 
     /// <summary>A snapshot in the checkpoint form, in chunks of the size they are stored in (the caller disposes them).</summary>
     internal static ChunkWriteStream Serialize(EirSnapshot snapshot, long sequence)
     {
-        var chunks = new ChunkWriteStream(ChunkBytes);
+        var chunks = NewChunks();
         SnapshotFormat.Write(chunks, snapshot, sequence);
         return chunks;
     }
 
+    /// <summary>An empty stream of checkpoint chunks (a snapshot's or a device directory's), of the size they are stored in.</summary>
+    internal static ChunkWriteStream NewChunks() => new(ChunkBytes);
+
     /// <summary>
-    /// <see cref="WriteCheckpointAsync(EirSnapshot, long, string, ReadOnlyMemory{byte})"/> of a snapshot already in its
-    /// checkpoint form (<see cref="Serialize"/>): the checkpointer serializes on the writer thread, below the checks'
+    /// <see cref="WriteCheckpointAsync(EirSnapshot, long, string)"/> of a snapshot already in its checkpoint form
+    /// (<see cref="Serialize"/>), with the device directory in the form <see cref="DeviceDirectory.WriteTo"/> writes (taken
+    /// at the same sequence; none when null): the checkpointer writes both on the writer thread, below the checks'
     /// priority, and only the Redis writes happen here.
     /// </summary>
-    internal async Task<bool> WriteCheckpointAsync(ChunkWriteStream snapshotChunks, long sequence, string nodeName, ReadOnlyMemory<byte> devices)
+    internal async Task<bool> WriteCheckpointAsync(ChunkWriteStream snapshotChunks, long sequence, string nodeName, ChunkWriteStream? devices)
     {
         var db = _connection.Database;
         if (!await db.StringSetAsync(_keys.CheckpointLock, nodeName, TimeSpan.FromMinutes(5), When.NotExists).ConfigureAwait(false))
@@ -211,11 +214,10 @@ public sealed class CheckpointStore
                 await db.StringSetAsync(_keys.CheckpointChunk(sequence, i), snapshotChunks.Chunk(i)).ConfigureAwait(false);
             }
 
-            var directoryChunks = (devices.Length + ChunkBytes - 1) / ChunkBytes;
+            var directoryChunks = devices?.Count ?? 0;
             for (var i = 0; i < directoryChunks; i++)
             {
-                var part = devices.Slice(i * ChunkBytes, Math.Min(ChunkBytes, devices.Length - (i * ChunkBytes)));
-                await db.StringSetAsync(_keys.DirectoryChunk(sequence, i), part).ConfigureAwait(false);
+                await db.StringSetAsync(_keys.DirectoryChunk(sequence, i), devices!.Chunk(i)).ConfigureAwait(false);
             }
 
             var keep = Math.Max(1, sequence - _options.LogEntriesKeptBehindCheckpoint);

@@ -69,9 +69,9 @@ public sealed partial class Checkpointer
         {
             return await _thread.Run(() =>
             {
-                var devices = new MemoryStream();
+                var devices = CheckpointStore.NewChunks();
                 _devices.WriteTo(devices);
-                return new Candidate(_index.Compact(), MutationsSinceCheckpoint, devices.GetBuffer().AsMemory(0, (int)devices.Length));
+                return new Candidate(_index.Compact(), MutationsSinceCheckpoint, devices);
             }).ConfigureAwait(false);
         }
     }
@@ -79,11 +79,12 @@ public sealed partial class Checkpointer
     /// <summary>The second half: writes the candidate; only the mutations it covers leave the count.</summary>
     internal async Task<bool> WriteAsync(Candidate candidate)
     {
-        // Serialized on the writer thread (below the checks' priority, like the compaction before it) into pooled chunks;
-        // only the Redis writes run elsewhere. On a shared host a checkpoint of a national data set was a burst of
-        // normal-priority CPU and of large dead arrays in the middle of a sync (bench/RESULTS.md, "Write side").
+        // Serialized on the writer thread (below the checks' priority, like the compaction and directory copy before it)
+        // into pooled chunks; only the Redis writes run elsewhere (bench/RESULTS.md, "Write side": not shown to change the
+        // check tail; it keeps a checkpoint's CPU below the checks and leaves no doubling arrays behind).
+        using var devices = candidate.Devices;
         using var chunks = await _thread.Run(() => CheckpointStore.Serialize(candidate.View.Snapshot, candidate.View.Sequence)).ConfigureAwait(false);
-        var written = await _store.WriteCheckpointAsync(chunks, candidate.View.Sequence, NodeName.Current, candidate.Devices).ConfigureAwait(false);
+        var written = await _store.WriteCheckpointAsync(chunks, candidate.View.Sequence, NodeName.Current, devices).ConfigureAwait(false);
         if (written)
         {
             Interlocked.Add(ref _sinceCheckpoint, -candidate.Covered);
@@ -93,8 +94,11 @@ public sealed partial class Checkpointer
         return written;
     }
 
-    /// <summary>A checkpoint about to be written: its view, the mutations counted up to it, the device directory then.</summary>
-    internal readonly record struct Candidate(EirView View, long Covered, ReadOnlyMemory<byte> Devices);
+    /// <summary>
+    /// A checkpoint about to be written: its view, the mutations counted up to it, the device directory then (in pooled
+    /// chunks, as the snapshot is serialized; <see cref="WriteAsync"/> returns them).
+    /// </summary>
+    internal readonly record struct Candidate(EirView View, long Covered, ChunkWriteStream Devices);
 
     private static partial class Log
     {
