@@ -125,10 +125,16 @@ redis_cpu() { awk '{print $14+$15}' "/proc/$REDIS_PID/stat"; } # centiseconds
 # cost to checks is measured apart (REWRITE=1). SETTLE_AOF=0 keeps the old behaviour.
 settle_aof() {
   [[ ${SETTLE_AOF:-1} == 1 ]] || return 0
-  for _ in $(seq 600); do [[ $(redis-cli -p "$REDIS_PORT" info persistence | tr -d '\r' | awk -F: '/^aof_rewrite_in_progress:/ {print $2}') == 0 ]] && break; sleep 0.1; done
+  wait_aof_idle
   redis-cli -p "$REDIS_PORT" bgrewriteaof >/dev/null
   sleep 0.2
-  for _ in $(seq 600); do [[ $(redis-cli -p "$REDIS_PORT" info persistence | tr -d '\r' | awk -F: '/^aof_rewrite_in_progress:/ {print $2}') == 0 ]] && break; sleep 0.1; done
+  wait_aof_idle
+}
+wait_aof_idle() { # until no AOF rewrite runs or is scheduled (at most 60 s)
+  for _ in $(seq 600); do
+    [[ $(redis-cli -p "$REDIS_PORT" info persistence | tr -d '\r' | awk -F: '/^aof_rewrite_(in_progress|scheduled):/ {s += $2} END {print s + 0}') == 0 ]] && return
+    sleep 0.1
+  done
 }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 checks() { # duration label: an open-model check run -> $R/label.json
