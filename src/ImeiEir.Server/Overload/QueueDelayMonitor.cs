@@ -28,9 +28,13 @@ internal sealed class QueueDelayMonitor : IHostedService, IThreadPoolWorkItem
     private long _delay;
     private int _shedding;
 
-    // The probe in the pool: its enqueue timestamp (0: none waiting), and the wait of the last one that ran.
+    // The probe in the pool: its enqueue timestamp (0: none waiting) and the process's garbage-collection pause total
+    // then (TimeSpan ticks), and the wait of the last one that ran with the part of it the process was paused by
+    // collections (Stopwatch ticks; for the starvation guard, which discounts it).
     private long _probeQueuedAt;
+    private long _probeQueuedPause;
     private long _lastProbeDelay;
+    private long _lastProbeGcPaused;
     private bool _frozen;
 
     // Checks arriving (all interfaces), and their rate over the last RateWindow: shedding needs MinRateToShed.
@@ -132,9 +136,14 @@ internal sealed class QueueDelayMonitor : IHostedService, IThreadPoolWorkItem
     void IThreadPoolWorkItem.Execute()
     {
         var queuedAt = Volatile.Read(ref _probeQueuedAt);
+        Volatile.Write(ref _lastProbeGcPaused, GcPausedSince(Volatile.Read(ref _probeQueuedPause)));
         Volatile.Write(ref _lastProbeDelay, Stopwatch.GetTimestamp() - queuedAt);
         Volatile.Write(ref _probeQueuedAt, 0);
     }
+
+    // Stopwatch ticks the process was paused by garbage collections since the pause total was `since` (TimeSpan ticks).
+    private static long GcPausedSince(long since) =>
+        (long)((GC.GetTotalPauseDuration().Ticks - since) * ((double)Stopwatch.Frequency / TimeSpan.TicksPerSecond));
 
     /// <summary>
     /// The sampling period while nothing can be shed (checks arrive at fewer than <see cref="MinRateToShed"/> a second
@@ -155,16 +164,16 @@ internal sealed class QueueDelayMonitor : IHostedService, IThreadPoolWorkItem
             Thread.Sleep(Volatile.Read(ref _rate) >= MinRateToShed || Standing ? 1 : idlePeriod);
             var now = Stopwatch.GetTimestamp();
             var queuedAt = Volatile.Read(ref _probeQueuedAt);
-            long delay;
+            long delay = Volatile.Read(ref _lastProbeDelay), gcPaused = Volatile.Read(ref _lastProbeGcPaused);
             if (queuedAt == 0)
             {
-                delay = Volatile.Read(ref _lastProbeDelay);
+                Volatile.Write(ref _probeQueuedPause, GC.GetTotalPauseDuration().Ticks);
                 Volatile.Write(ref _probeQueuedAt, now);
                 ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
             }
-            else
+            else if (now - queuedAt > delay)
             {
-                delay = Math.Max(Volatile.Read(ref _lastProbeDelay), now - queuedAt);
+                (delay, gcPaused) = (now - queuedAt, GcPausedSince(Volatile.Read(ref _probeQueuedPause)));
             }
 
             if (now - _windowStart >= RateWindow)
@@ -182,7 +191,7 @@ internal sealed class QueueDelayMonitor : IHostedService, IThreadPoolWorkItem
                 }
             }
 
-            _starvation.Observe(now, delay);
+            _starvation.Observe(now, delay, gcPaused);
         }
     }
 

@@ -18,6 +18,12 @@ namespace ImeiEir.Server.Overload;
 /// hill climbing grew both pools to ~100 threads, so the gain measured is the warm-up.
 /// </para>
 /// <para>
+/// Paused, not blocked: a garbage collection suspends every thread, so work queued before it waits as long as the
+/// pause, with the cores idle or busy with the collection alone. More threads do nothing for that, so the part of a
+/// wait spent in collections (<see cref="GC.GetTotalPauseDuration"/> across it) does not count: the heap trim after a
+/// write burst, a blocking compaction of 50–90 ms, raised the minimum to 64 for half a minute after every sync before.
+/// </para>
+/// <para>
 /// Busy, not blocked: with the cores used (more than <see cref="BusyShare"/> of them over the last window) a long
 /// queue is load, which more threads would only slice finer; overload control handles that. Called by the
 /// <see cref="QueueDelayMonitor"/>'s sampler thread only.
@@ -91,9 +97,13 @@ internal sealed class StarvationGuard
     /// <summary>Share of the cores the process used over the last complete window (0–1).</summary>
     public double Busy => _busy;
 
-    /// <summary>One sample of the queue delay (<see cref="Stopwatch"/> ticks) at <paramref name="now"/>.</summary>
-    public void Observe(long now, long delay)
+    /// <summary>
+    /// One sample of the queue delay at <paramref name="now"/>, of which <paramref name="gcPaused"/> the process spent
+    /// suspended by garbage collections (all in <see cref="Stopwatch"/> ticks).
+    /// </summary>
+    public void Observe(long now, long delay, long gcPaused = 0)
     {
+        delay -= Math.Clamp(gcPaused, 0, delay);
         if (now - _windowStart >= Window)
         {
             var cpu = _cpuTime();

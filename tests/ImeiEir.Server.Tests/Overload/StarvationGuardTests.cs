@@ -21,12 +21,13 @@ public sealed class StarvationGuardTests
 
     private StarvationGuard NewGuard() => new(() => _cpu, m => { _minimums.Add(m); return true; }, Cores, Normal, NullLogger.Instance);
 
-    // Advances the clocks by `ms` with the process using `busyCores` of its cores meanwhile, then samples `delay`.
-    private void Sample(StarvationGuard guard, int ms, double busyCores, long delay)
+    // Advances the clocks by `ms` with the process using `busyCores` of its cores meanwhile, then samples `delay`, of
+    // which `gcPaused` the process was suspended by garbage collections.
+    private void Sample(StarvationGuard guard, int ms, double busyCores, long delay, long gcPaused = 0)
     {
         _now += ms * Ms;
         _cpu += TimeSpan.FromMilliseconds(ms * busyCores);
-        guard.Observe(_now, delay);
+        guard.Observe(_now, delay, gcPaused);
     }
 
     [Fact]
@@ -57,6 +58,34 @@ public sealed class StarvationGuardTests
 
         Assert.False(guard.Raised);
         Assert.Empty(_minimums);
+    }
+
+    [Fact]
+    public void QueueWaitedOnAGarbageCollection_CoresIdle_AddsNoThreads()
+    {
+        var guard = NewGuard();
+        Sample(guard, 0, 0, 0);
+
+        // A blocking collection of 85 ms (the heap trim after a write burst): the probe waited all of it, a little more.
+        for (var i = 0; i < 10; i++)
+        {
+            Sample(guard, 30, 0.1, 85 * Ms, gcPaused: 85 * Ms - Long + (2 * Ms));
+        }
+
+        Assert.False(guard.Raised);
+        Assert.Empty(_minimums);
+    }
+
+    [Fact]
+    public void QueueWaitedLongBeyondAGarbageCollection_CoresIdle_RaisesTheMinimum()
+    {
+        var guard = NewGuard();
+        Sample(guard, 0, 0, 0);
+        Sample(guard, 30, 0.1, Long + (10 * Ms), gcPaused: 10 * Ms);
+        Sample(guard, 30, 0.1, Long + (10 * Ms), gcPaused: 10 * Ms);
+
+        Assert.True(guard.Raised);
+        Assert.Equal([StarvationGuard.RaisedMinimum], _minimums);
     }
 
     [Fact]
