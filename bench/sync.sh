@@ -5,8 +5,8 @@
 #      everysec as shipped) and one node;
 #   2. `lt seed`: ~2 M IMEIs + ~0.17 M bindings through RegistrySync.Apply, 10 000-delta batches, one stream
 #      (deltas/s, no checks running); node RSS after it;
-#   3. check p99 (open model, CHECK_RATE checks/s) idle, during a saturating `lt sync` (its deltas/s with checks
-#      running), and during a sync paced at SYNC_PACED_RATE deltas/s;
+#   3. check p99 (open model, CHECK_RATE checks/s, CHECK_CLIENT) idle, during a saturating `lt sync` (its deltas/s
+#      with checks running), and during a sync paced at SYNC_PACED_RATE deltas/s;
 #   4. a restarted node with Redis:CheckpointEveryMutations=1 and Redis:LogEntriesKeptBehindCheckpoint=0 takes 10
 #      more deltas, writes a checkpoint and trims the log: Redis used_memory (after MEMORY PURGE) per record
 #      (registered IMEIs + bindings) at steady state; the Redis-core ceiling is the saturating sync's deltas per
@@ -21,7 +21,10 @@
 #   QUICK=1 VARIANTS='default:;conserve5:DOTNET_GCConserveMemory=5' bench/sync.sh  # runtime settings A/B, one build
 #
 # Knobs: DEVICES (1740000: 2.0 M IMEIs), AMNESTY (0.03), SUBSCRIBERS (0.1 per device), BATCH (10000), ROUNDS (3),
-# CHECK_RATE (3000 checks/s), SYNC_FOR (15s), SYNC_PACED_RATE (20000), NODE_ENV (extra KEY=VALUE for the nodes of
+# CHECK_RATE (3000 checks/s), CHECK_CLIENT (raw: `lt run --client raw`, pre-encoded HTTP/2 frames, ~50 µs of client CPU a
+# check; grpc: Grpc.Net.Client, ~260 µs a check — at 3 000 checks/s that client alone took 80 % of one of the two
+# cores the node shares, so "idle" was a machine 83 % busy and any sync work queued behind it; bench/RESULTS.md
+# "Write side"), SYNC_FOR (15s), SYNC_PACED_RATE (20000), NODE_ENV (extra KEY=VALUE for the nodes of
 # this tree), VARIANTS (instead of before/after: this tree's build run once per variant in each round, each with its
 # own environment — `name:KEY=VALUE KEY=VALUE;name2:...`, NODE_ENV added to all), SETTLE (12: seconds between the
 # seed's end, or /readyz, and reading the node's RSS — past HeapTrim:AfterQuiet, 5 s, and the trim's pause; runs before
@@ -40,6 +43,7 @@ SUBSCRIBERS=${SUBSCRIBERS:-0.1}
 BATCH=${BATCH:-10000}
 ROUNDS=${ROUNDS:-3}
 CHECK_RATE=${CHECK_RATE:-3000}
+CHECK_CLIENT=${CHECK_CLIENT:-raw}
 SYNC_FOR=${SYNC_FOR:-15s}
 SYNC_PACED_RATE=${SYNC_PACED_RATE:-20000}
 OUT=${OUT:-bench/results}
@@ -138,7 +142,7 @@ wait_aof_idle() { # until no AOF rewrite runs or is scheduled (at most 60 s)
 }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 checks() { # duration label: an open-model check run -> $R/label.json
-  lt run --target "http://127.0.0.1:$GRPC" --mix "$DATA/mix.jsonl" --model open --tick 500us --rate "$CHECK_RATE" \
+  lt run --target "http://127.0.0.1:$GRPC" --mix "$DATA/mix.jsonl" --model open --client "$CHECK_CLIENT" --tick 500us --rate "$CHECK_RATE" \
     --warmup 5s --duration "$1" --label "$2" --out "$R/$2" --no-png >/dev/null 2>&1 || true
 }
 
@@ -215,6 +219,8 @@ for r in $(seq "$ROUNDS"); do
          p99IdleUs: $idle[0].latencyUs.p99, p99DuringSyncUs: $during[0].latencyUs.p99, p99PacedUs: $pacedChecks[0].latencyUs.p99,
          p99AofRewriteUs: ($rewriteChecks[0].latencyUs.p99 // null),
          shedDuringSync: ($during[0].shed // 0), shedPaced: ($pacedChecks[0].shed // 0),
+         checkClientUsPerCheck: ($idle[0].cpu.clientUsPerCheck // null), machineBusyCoresIdle: ($idle[0].cpu.machineBusyCores // null),
+         machineBusyCoresPaced: ($pacedChecks[0].cpu.machineBusyCores // null),
          rssAfterSyncMiB: ($rssSync / 1024 | floor), rssHydratedMiB: ($rssHyd / 1024 | floor),
          gcAfterSync: $gcSync, gcHydrated: $gcHyd,
          rssSyncBytesPerRecord: ($rssSync * 1024 / $records | floor), rssHydratedBytesPerRecord: ($rssHyd * 1024 / $records | floor),
@@ -229,15 +235,15 @@ SUMMARY=$OUT/sync-summary.md
 {
   echo "# bench/sync.sh — $(date -u +%F) — $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores"
   echo
-  echo "Command: \`DEVICES=$DEVICES AMNESTY=$AMNESTY SUBSCRIBERS=$SUBSCRIBERS BATCH=$BATCH ROUNDS=$ROUNDS CHECK_RATE=$CHECK_RATE SYNC_FOR=$SYNC_FOR SYNC_PACED_RATE=$SYNC_PACED_RATE ${BEFORE:+BEFORE=$BEFORE }${NODE_ENV:+NODE_ENV=\"$NODE_ENV\" }${VARIANTS:+VARIANTS=\"$VARIANTS\" }SETTLE=$SETTLE ${QUICK:+QUICK=$QUICK }${REWRITE:+REWRITE=$REWRITE }${SETTLE_AOF:+SETTLE_AOF=$SETTLE_AOF }bench/sync.sh\`; load average before $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg). Medians of $ROUNDS rounds."
+  echo "Command: \`DEVICES=$DEVICES AMNESTY=$AMNESTY SUBSCRIBERS=$SUBSCRIBERS BATCH=$BATCH ROUNDS=$ROUNDS CHECK_RATE=$CHECK_RATE CHECK_CLIENT=$CHECK_CLIENT SYNC_FOR=$SYNC_FOR SYNC_PACED_RATE=$SYNC_PACED_RATE ${BEFORE:+BEFORE=$BEFORE }${NODE_ENV:+NODE_ENV=\"$NODE_ENV\" }${VARIANTS:+VARIANTS=\"$VARIANTS\" }SETTLE=$SETTLE ${QUICK:+QUICK=$QUICK }${REWRITE:+REWRITE=$REWRITE }${SETTLE_AOF:+SETTLE_AOF=$SETTLE_AOF }bench/sync.sh\`; load average before $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg). Medians of $ROUNDS rounds."
   echo
-  echo "| build | records | seed deltas/s | sync deltas/s (checks running) | Redis-core ceiling deltas/s | p99 idle µs | p99 during sync | ×idle | p99 paced | ×idle | p99 with an AOF rewrite (REWRITE=1) | ×idle | RSS after sync MiB | RSS hydrated MiB | sync/hydrated | GC committed / LOH / LOH free after sync MiB | GC committed hydrated MiB | Redis B/record | ready s |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| build | records | seed deltas/s | sync deltas/s (checks running) | Redis-core ceiling deltas/s | p99 idle µs | p99 during sync | ×idle | p99 paced | ×idle | p99 with an AOF rewrite (REWRITE=1) | ×idle | RSS after sync MiB | RSS hydrated MiB | sync/hydrated | GC committed / LOH / LOH free after sync MiB | GC committed hydrated MiB | Redis B/record | ready s | check client µs/check | machine busy cores idle / paced |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for b in "${BUILDS[@]}"; do
     files=("$OUT"/sync/"$b"-r*/round.json)
     jq -rs --arg b "$b" '
       def med(f): [.[] | f] | sort | .[(length / 2 | floor)];
-      "| \($b) | \(med(.records)) | \(med(.seedDeltasPerSecond) | floor) | \(med(.syncDeltasPerSecondWithChecks) | floor) | \(med(.redisCeilingDeltasPerSecond // 0)) | \(med(.p99IdleUs) | floor) | \(med(.p99DuringSyncUs) | floor) | \(med(if .p99IdleUs > 0 then .p99DuringSyncUs / .p99IdleUs else 0 end) * 10 | floor / 10) | \(med(.p99PacedUs) | floor) | \(med(if .p99IdleUs > 0 then .p99PacedUs / .p99IdleUs else 0 end) * 10 | floor / 10) | \(if any(.[]; .p99AofRewriteUs != null) then (med(.p99AofRewriteUs // 0) | floor | tostring) else "–" end) | \(if any(.[]; .p99AofRewriteUs != null) then (med(if .p99IdleUs > 0 then (.p99AofRewriteUs // 0) / .p99IdleUs else 0 end) * 10 | floor / 10 | tostring) else "–" end) | \(med(.rssAfterSyncMiB)) | \(med(.rssHydratedMiB)) | \(med(.rssAfterSyncMiB / .rssHydratedMiB) * 100 | floor / 100) | \(med(.gcAfterSync.committedMiB)) / \(med(.gcAfterSync.lohMiB)) / \(med(.gcAfterSync.lohFreeMiB)) | \(med(.gcHydrated.committedMiB)) | \(med(.redisBytesPerRecord)) | \(med(.secondsToReady)) |"' "${files[@]}"
+      "| \($b) | \(med(.records)) | \(med(.seedDeltasPerSecond) | floor) | \(med(.syncDeltasPerSecondWithChecks) | floor) | \(med(.redisCeilingDeltasPerSecond // 0)) | \(med(.p99IdleUs) | floor) | \(med(.p99DuringSyncUs) | floor) | \(med(if .p99IdleUs > 0 then .p99DuringSyncUs / .p99IdleUs else 0 end) * 10 | floor / 10) | \(med(.p99PacedUs) | floor) | \(med(if .p99IdleUs > 0 then .p99PacedUs / .p99IdleUs else 0 end) * 10 | floor / 10) | \(if any(.[]; .p99AofRewriteUs != null) then (med(.p99AofRewriteUs // 0) | floor | tostring) else "–" end) | \(if any(.[]; .p99AofRewriteUs != null) then (med(if .p99IdleUs > 0 then (.p99AofRewriteUs // 0) / .p99IdleUs else 0 end) * 10 | floor / 10 | tostring) else "–" end) | \(med(.rssAfterSyncMiB)) | \(med(.rssHydratedMiB)) | \(med(.rssAfterSyncMiB / .rssHydratedMiB) * 100 | floor / 100) | \(med(.gcAfterSync.committedMiB)) / \(med(.gcAfterSync.lohMiB)) / \(med(.gcAfterSync.lohFreeMiB)) | \(med(.gcHydrated.committedMiB)) | \(med(.redisBytesPerRecord)) | \(med(.secondsToReady)) | \(med(.checkClientUsPerCheck // 0) | floor) | \(med(.machineBusyCoresIdle // 0)) / \(med(.machineBusyCoresPaced // 0)) |"' "${files[@]}"
   done
   if [[ -n $VARIANTS ]]; then
     echo
