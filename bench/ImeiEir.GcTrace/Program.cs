@@ -4,7 +4,9 @@ using Microsoft.Diagnostics.Tracing.Parsers;
 using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 
 // Each garbage collection of a trace (dotnet-trace, provider Microsoft-Windows-DotNETRuntime:0x1:5): when, which
-// generation, how long the process was paused, the bytes it promoted, and the bytes found live through each kind of
+// generation, how long the process was paused and how much of that went on stopping its threads (suspension: every
+// thread must reach a safe point, so a thread the kernel is not running — a low-priority one on busy cores — holds
+// everyone else's pause until it runs), the bytes it promoted, and the bytes found live through each kind of
 // root (GCMarkWithType): stacks, handles, and "older" — young objects reachable only from older generations' objects
 // through the card table. A dead large object still points at young ones until a full collection: what it points to
 // is promoted as if alive. Then the pauses' median and maximum per generation.
@@ -17,12 +19,15 @@ if (args.Length != 1 || !File.Exists(args[0]))
 using var source = new EventPipeEventSource(args[0]);
 var clr = new ClrTraceEventParser(source);
 var suspendStart = 0.0;
+var suspended = 0.0;
 var generation = -1;
 var type = "";
 var promoted = 0L;
 var byRoot = new Dictionary<string, long>();
 var pauses = new Dictionary<int, List<double>>();
+var suspensions = new Dictionary<int, List<double>>();
 clr.GCSuspendEEStart += e => suspendStart = e.TimeStampRelativeMSec;
+clr.GCSuspendEEStop += e => suspended = e.TimeStampRelativeMSec - suspendStart;
 clr.GCStart += e => (generation, type) = (e.Depth, e.Type.ToString());
 clr.GCMarkWithType += e =>
 {
@@ -39,10 +44,16 @@ clr.GCRestartEEStop += e =>
     }
 
     list.Add(pause);
+    if (!suspensions.TryGetValue(generation, out var stops))
+    {
+        suspensions[generation] = stops = [];
+    }
+
+    stops.Add(suspended);
     var roots = string.Join(" ", byRoot.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Key} {r.Value / 1048576.0:F1}")));
     // A background collection's own pauses report no promotion (its work runs beside the process).
     var what = byRoot.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"  promoted {promoted / 1048576.0,6:F1} MiB  live via: {roots}");
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{suspendStart,9:F0} ms  gen{generation} {type,-16} pause {pause,6:F1} ms{what}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{suspendStart,9:F0} ms  gen{generation} {type,-16} pause {pause,6:F1} ms (suspending {suspended,5:F1}){what}"));
     byRoot.Clear();
     promoted = 0;
 };
@@ -50,7 +61,9 @@ source.Process();
 foreach (var (gen, list) in pauses.OrderBy(p => p.Key))
 {
     list.Sort();
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gen{gen}: {list.Count} collections, pause median {list[list.Count / 2]:F1} ms, max {list[^1]:F1} ms"));
+    var stops = suspensions[gen];
+    stops.Sort();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gen{gen}: {list.Count} collections, pause median {list[list.Count / 2]:F1} ms, max {list[^1]:F1} ms; suspending median {stops[stops.Count / 2]:F1} ms, max {stops[^1]:F1} ms"));
 }
 
 return 0;

@@ -42,9 +42,28 @@ internal sealed class Measurement
         MeasureStart = start + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
         MeasureEnd = MeasureStart + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         _timeline = new long[(int)Math.Ceiling((warmup + duration).TotalSeconds) + 30];
+        LatencyBySecond = new LongConcurrentHistogram[Math.Max(1, (int)Math.Ceiling(duration.TotalSeconds))];
+        for (var i = 0; i < LatencyBySecond.Length; i++)
+        {
+            LatencyBySecond[i] = new LongConcurrentHistogram(1, TimeStamp.Minutes(2), 2);
+        }
+    }
+
+    // One call's latency, in the window's histogram and in its second's (the caller checked InWindow).
+    private void RecordLatency(long startedAt, long end)
+    {
+        var latency = Math.Max(1, end - startedAt);
+        Latency.RecordValue(latency);
+        LatencyBySecond[Math.Min(LatencyBySecond.Length - 1, (int)((startedAt - MeasureStart) / Stopwatch.Frequency))].RecordValue(latency);
     }
 
     public LongConcurrentHistogram Latency { get; } = new(1, TimeStamp.Minutes(2), 3);
+
+    /// <summary>
+    /// The same latencies by the second of the window they were due (open model) or started in (closed): where in the
+    /// window a tail came from, to lay beside what else ran then (a sync's batches, a checkpoint, a collection).
+    /// </summary>
+    public LongConcurrentHistogram[] LatencyBySecond { get; }
 
     /// <summary>Latency of the calls the node worked on: answered, or INVALID_ARGUMENT as the mix expects.</summary>
     public LongConcurrentHistogram AcceptedLatency { get; } = new(1, TimeStamp.Minutes(2), 3);
@@ -127,7 +146,7 @@ internal sealed class Measurement
             return;
         }
 
-        Latency.RecordValue(Math.Max(1, end - startedAt));
+        RecordLatency(startedAt, end);
         AcceptedLatency.RecordValue(Math.Max(1, end - startedAt));
         Interlocked.Increment(ref _ops);
         Interlocked.Increment(ref _checks);
@@ -145,7 +164,7 @@ internal sealed class Measurement
             return;
         }
 
-        Latency.RecordValue(Math.Max(1, end - startedAt));
+        RecordLatency(startedAt, end);
         AcceptedLatency.RecordValue(Math.Max(1, end - startedAt));
         Interlocked.Increment(ref _ops);
         Interlocked.Add(ref _checks, response.Responses.Count);
@@ -177,7 +196,7 @@ internal sealed class Measurement
             return;
         }
 
-        Latency.RecordValue(Math.Max(1, end - startedAt));
+        RecordLatency(startedAt, end);
         Interlocked.Increment(ref _ops);
         Interlocked.Increment(ref _checks);
         var code = httpStatus switch
@@ -230,7 +249,7 @@ internal sealed class Measurement
             return;
         }
 
-        Latency.RecordValue(Math.Max(1, end - startedAt));
+        RecordLatency(startedAt, end);
         Interlocked.Increment(ref _ops);
         Interlocked.Increment(ref _checks);
         Interlocked.Increment(ref _status[(int)StatusCode.Unavailable]);
@@ -267,7 +286,7 @@ internal sealed class Measurement
             return;
         }
 
-        Latency.RecordValue(Math.Max(1, end - startedAt));
+        RecordLatency(startedAt, end);
         Interlocked.Increment(ref _ops);
         Interlocked.Add(ref _checks, checks);
         var code = (int)status.StatusCode;

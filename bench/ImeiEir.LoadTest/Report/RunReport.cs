@@ -96,6 +96,12 @@ internal sealed record RunReport
 
     public required IReadOnlyList<long> ChecksPerSecondTimeline { get; init; }
 
+    /// <summary>p99 of the calls due (open model) or started (closed) in each second of the measured window, µs.</summary>
+    public required IReadOnlyList<double> P99BySecondUs { get; init; }
+
+    /// <summary>The slowest call of each second of the measured window, µs.</summary>
+    public required IReadOnlyList<double> MaxBySecondUs { get; init; }
+
     public required IReadOnlyList<SpectrumPoint> Spectrum { get; init; }
 
     /// <summary>CPU in the measured window: the node's (<c>--server-pid</c>), this tool's, the machine's; null when not sampled.</summary>
@@ -177,6 +183,8 @@ internal sealed record RunReport
             ChecksByCategory = categories,
             ErrorSamples = m.MismatchSamples,
             ChecksPerSecondTimeline = m.Timeline.Take((int)Math.Ceiling(s.Warmup.TotalSeconds + seconds) + 1).ToArray(),
+            P99BySecondUs = [.. m.LatencyBySecond.Select(b => b.TotalCount == 0 ? 0 : Math.Round(Us(b.GetValueAtPercentile(99)), 1))],
+            MaxBySecondUs = [.. m.LatencyBySecond.Select(b => b.TotalCount == 0 ? 0 : Math.Round(Us(b.GetMaxValue()), 1))],
             Spectrum = spectrum,
             Cpu = CpuSummary.From(m.CpuStart, m.CpuEnd, m.Checks, seconds, s.ServerPid > 0),
         };
