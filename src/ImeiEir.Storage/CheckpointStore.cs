@@ -6,7 +6,7 @@ namespace ImeiEir.Storage;
 
 /// <summary>
 /// Checkpoints in Redis: the newest one as <c>ckpt</c> (<c>seq</c>, <c>chunks</c>) over <c>ckpt:&lt;seq&gt;:&lt;i&gt;</c>
-/// chunks of at most 4 MiB in <see cref="SnapshotFormat"/>, and the device directory at the same sequence
+/// chunks of at most <see cref="ChunkBytes"/> (512 KiB) in <see cref="SnapshotFormat"/>, and the device directory at the same sequence
 /// (<c>dchunks</c> over <c>ckpt:&lt;seq&gt;:d&lt;i&gt;</c>, <see cref="DeviceDirectory.WriteTo"/>), written by one node at a
 /// time (<c>lock:ckpt</c>), the log trimmed behind it.
 /// </summary>
@@ -24,7 +24,14 @@ public sealed class CheckpointStore
     /// </summary>
     public sealed record LoadedCheckpoint(EirSnapshot Snapshot, long Sequence, DeviceDirectory? Devices, double ReadMilliseconds, double IndexMilliseconds, double DevicesMilliseconds);
 
-    private const int ChunkBytes = 4 << 20;
+    /// <summary>
+    /// The size of a checkpoint's chunks: 512 KiB. Redis takes in one SET in one go — reading it, appending it to its
+    /// AOF — and on this bench's two cores it ran 28–38 ms without yielding for each 4 MiB chunk (`perf sched`), with
+    /// the node's socket thread queued behind it: every checkpoint cost the checks of its second a 20–37 ms p99. At
+    /// 512 KiB the checkpoint seconds' p99 is 4–5 ms, as the others' (bench/RESULTS.md "Write side"). A checkpoint
+    /// written with other chunk sizes (4 MiB before) loads the same: the pointer counts the chunks.
+    /// </summary>
+    internal const int ChunkBytes = 512 << 10;
 
     // KEYS: 1 checkpoint pointer, 2 log. ARGV: 1 seq, 2 chunk count, 3 minimum log id to keep, 4 chunk key prefix,
     // 5 device directory chunk count.

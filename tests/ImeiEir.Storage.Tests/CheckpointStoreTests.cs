@@ -7,12 +7,12 @@ namespace ImeiEir.Storage.Tests;
 
 /// <summary>
 /// <see cref="CheckpointStore.WriteCheckpointAsync"/> and <see cref="CheckpointStore.LoadCheckpointAsync"/>: the newest checkpoint
-/// as <c>ckpt</c> (<c>seq</c>, <c>chunks</c>) over <c>ckpt:&lt;seq&gt;:&lt;i&gt;</c> chunks of at most 4 MiB, written by one
+/// as <c>ckpt</c> (<c>seq</c>, <c>chunks</c>) over <c>ckpt:&lt;seq&gt;:&lt;i&gt;</c> chunks of at most <see cref="CheckpointStore.ChunkBytes"/>, written by one
 /// node at a time (<c>lock:ckpt</c>), the log trimmed to <c>Redis:LogEntriesKeptBehindCheckpoint</c> entries behind it.
 /// </summary>
 public sealed class CheckpointStoreTests : IClassFixture<RedisFixture>, IAsyncLifetime
 {
-    private const int ChunkBytes = 4 << 20;
+    private const int ChunkBytes = CheckpointStore.ChunkBytes;
 
     private readonly TestCluster _cluster;
 
@@ -63,7 +63,7 @@ public sealed class CheckpointStoreTests : IClassFixture<RedisFixture>, IAsyncLi
         Assert.NotNull(loaded);
         Assert.Equal(42, loaded.Sequence);
         Assert.True(expected.AsSpan().SequenceEqual(Format(loaded.Snapshot, 42)), "the loaded snapshot differs from the one written");
-        // The schema: the pointer names the chunks; the chunks, in order, are the snapshot format, each at most 4 MiB.
+        // The schema: the pointer names the chunks; the chunks, in order, are the snapshot format, each at most ChunkBytes.
         var chunks = (expected.Length + ChunkBytes - 1) / ChunkBytes;
         Assert.Equal(size.StartsWith("small", StringComparison.Ordinal) ? 1 : 2, chunks);
         Assert.Equal(("42", chunks.ToString(CultureInfo.InvariantCulture)), await PointerAsync());
@@ -187,11 +187,11 @@ public sealed class CheckpointStoreTests : IClassFixture<RedisFixture>, IAsyncLi
         [(35_332_206_453_425, new BindingRecord(996_700_111_111, 0)), (0, new BindingRecord(996_700_222_222, (437L << 4) + 15))],
         [((437_050_000_000_009L << 4) + 15, 996_700_222_222)]);
 
-    // Bindings with an IMSI take about 30 bytes an IMEI in the checkpoint: 150 000 of them make two 4 MiB chunks.
+    // Bindings with an IMSI take about 30 bytes an IMEI in the checkpoint: 20 000 of them make two 512 KiB chunks.
     private static readonly Lazy<EirSnapshot> LargeSnapshot = new(() =>
     {
         const long firstImei = 35_693_803_000_000;
-        var bindings = Enumerable.Range(0, 150_000).SelectMany(i => new[]
+        var bindings = Enumerable.Range(0, 20_000).SelectMany(i => new[]
         {
             (firstImei + i, new BindingRecord(996_700_000_000 + i, ((437_010_000_000_000L + i) << 4) + 15)),
             (firstImei + i, new BindingRecord(996_701_000_000 + i, ((437_050_000_000_000L + i) << 4) + 15)),
