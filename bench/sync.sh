@@ -21,7 +21,7 @@
 #   QUICK=1 VARIANTS='default:;conserve5:DOTNET_GCConserveMemory=5' bench/sync.sh  # runtime settings A/B, one build
 #
 # Knobs: DEVICES (1740000: 2.0 M IMEIs), AMNESTY (0.03), SUBSCRIBERS (0.1 per device), BATCH (10000), ROUNDS (3),
-# CHECK_RATE (3000 checks/s), CHECK_CLIENT (raw: `lt run --client raw`, pre-encoded HTTP/2 frames, ~50 µs of client CPU a
+# CHECK_RATE (3000 checks/s), CHECK_CLIENT (raw: `lt run --client raw`, pre-encoded HTTP/2 frames, 50-65 µs of client CPU a
 # check; grpc: Grpc.Net.Client, ~260 µs a check — at 3 000 checks/s that client alone took 80 % of one of the two
 # cores the node shares, so "idle" was a machine 83 % busy and any sync work queued behind it; bench/RESULTS.md
 # "Write side"), SYNC_FOR (15s), SYNC_PACED_RATE (20000), NODE_ENV (extra KEY=VALUE for the nodes of

@@ -75,13 +75,15 @@ internal sealed class LoadRunner
         }
 
         var end = m.MeasureEnd;
+        var cpu = SampleCpuAsync(m, ct);
         if (_s.Client == Client.Raw)
         {
             await RawAsync(m, start, end, ct);
+            await cpu;
             return m;
         }
 
-        var tasks = new List<Task> { SampleCpuAsync(m, ct) };
+        var tasks = new List<Task> { cpu };
         if (_s.Model == Model.Closed)
         {
             var n = _s.Concurrency;
