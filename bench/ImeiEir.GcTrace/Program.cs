@@ -20,13 +20,15 @@ using var source = new EventPipeEventSource(args[0]);
 var clr = new ClrTraceEventParser(source);
 var suspendStart = 0.0;
 var suspended = 0.0;
+var forGc = false;
 var generation = -1;
 var type = "";
 var promoted = 0L;
 var byRoot = new Dictionary<string, long>();
-var pauses = new Dictionary<int, List<double>>();
-var suspensions = new Dictionary<int, List<double>>();
-clr.GCSuspendEEStart += e => suspendStart = e.TimeStampRelativeMSec;
+var pauses = new Dictionary<int, List<(double Pause, double Suspended)>>();
+// The runtime stops its threads for other reasons too (a tracing session's rundown, a debugger, `dotnet-stack`):
+// only the stops of a collection are counted.
+clr.GCSuspendEEStart += e => (suspendStart, forGc) = (e.TimeStampRelativeMSec, e.Reason is GCSuspendEEReason.SuspendForGC or GCSuspendEEReason.SuspendForGCPrep);
 clr.GCSuspendEEStop += e => suspended = e.TimeStampRelativeMSec - suspendStart;
 clr.GCStart += e => (generation, type) = (e.Depth, e.Type.ToString());
 clr.GCMarkWithType += e =>
@@ -37,19 +39,18 @@ clr.GCMarkWithType += e =>
 clr.GCHeapStats += e => promoted = e.TotalPromotedSize0 + e.TotalPromotedSize1;
 clr.GCRestartEEStop += e =>
 {
+    if (!forGc)
+    {
+        return;
+    }
+
     var pause = e.TimeStampRelativeMSec - suspendStart;
     if (!pauses.TryGetValue(generation, out var list))
     {
         pauses[generation] = list = [];
     }
 
-    list.Add(pause);
-    if (!suspensions.TryGetValue(generation, out var stops))
-    {
-        suspensions[generation] = stops = [];
-    }
-
-    stops.Add(suspended);
+    list.Add((pause, suspended));
     var roots = string.Join(" ", byRoot.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Key} {r.Value / 1048576.0:F1}")));
     // A background collection's own pauses report no promotion (its work runs beside the process).
     var what = byRoot.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"  promoted {promoted / 1048576.0,6:F1} MiB  live via: {roots}");
@@ -60,10 +61,9 @@ clr.GCRestartEEStop += e =>
 source.Process();
 foreach (var (gen, list) in pauses.OrderBy(p => p.Key))
 {
-    list.Sort();
-    var stops = suspensions[gen];
-    stops.Sort();
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gen{gen}: {list.Count} collections, pause median {list[list.Count / 2]:F1} ms, max {list[^1]:F1} ms; suspending median {stops[stops.Count / 2]:F1} ms, max {stops[^1]:F1} ms"));
+    var pause = list.Select(p => p.Pause).Order().ToList();
+    var stops = list.Select(p => p.Suspended).Order().ToList();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gen{gen}: {list.Count} collections, pause median {pause[pause.Count / 2]:F1} ms, max {pause[^1]:F1} ms; suspending median {stops[stops.Count / 2]:F1} ms, max {stops[^1]:F1} ms"));
 }
 
 return 0;
