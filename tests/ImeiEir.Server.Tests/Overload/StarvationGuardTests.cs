@@ -30,76 +30,51 @@ public sealed class StarvationGuardTests
         guard.Observe(_now, delay, gcPaused);
     }
 
-    [Fact]
-    public void QueueWaiting_CoresIdle_RaisesTheMinimumOnce()
+    // Waits that are blocked threads: the queue stood beyond the starved delay with the cores mostly idle.
+    public static TheoryData<string, long, long> Starved => new()
     {
-        var guard = NewGuard();
-        Sample(guard, 0, 0, 0);
+        { "queue waiting, cores idle", Long, 0 },
+        { "queue waiting well beyond a collection's pause in it", Long + (10 * Ms), 10 * Ms },
+    };
 
-        for (var i = 0; i < 10; i++)
-        {
-            Sample(guard, 30, 0.1, Long);
-        }
-
-        Assert.True(guard.Raised);
-        Assert.Equal([StarvationGuard.RaisedMinimum], _minimums);
-    }
-
-    [Fact]
-    public void QueueWaiting_CoresBusy_IsLoadAndAddsNoThreads()
+    // Waits that more threads would not shorten.
+    public static TheoryData<string, double, long, long> NotStarved => new()
     {
-        var guard = NewGuard();
-        Sample(guard, 0, 0, 0);
-
-        for (var i = 0; i < 40; i++)
-        {
-            Sample(guard, 30, Cores * 0.95, Long * 5);
-        }
-
-        Assert.False(guard.Raised);
-        Assert.Empty(_minimums);
-    }
-
-    [Fact]
-    public void QueueWaitedOnAGarbageCollection_CoresIdle_AddsNoThreads()
-    {
-        var guard = NewGuard();
-        Sample(guard, 0, 0, 0);
-
+        { "cores busy: load, not blocked threads", Cores * 0.95, Long * 5, 0 },
+        { "queue shorter than the starved delay", 0, Long - (2 * Ms), 0 },
         // A blocking collection of 85 ms (the heap trim after a write burst): the probe waited all of it, a little more.
-        for (var i = 0; i < 10; i++)
-        {
-            Sample(guard, 30, 0.1, 85 * Ms, gcPaused: 85 * Ms - Long + (2 * Ms));
-        }
+        { "the wait was a collection's pause", 0.1, 85 * Ms, (85 * Ms) - Long + (2 * Ms) },
+    };
 
-        Assert.False(guard.Raised);
-        Assert.Empty(_minimums);
-    }
-
-    [Fact]
-    public void QueueWaitedLongBeyondAGarbageCollection_CoresIdle_RaisesTheMinimum()
+    [Theory]
+    [MemberData(nameof(Starved))]
+    public void QueueStarved_RaisesTheMinimumOnce(string wait, long delay, long gcPaused)
     {
         var guard = NewGuard();
         Sample(guard, 0, 0, 0);
-        Sample(guard, 30, 0.1, Long + (10 * Ms), gcPaused: 10 * Ms);
-        Sample(guard, 30, 0.1, Long + (10 * Ms), gcPaused: 10 * Ms);
 
-        Assert.True(guard.Raised);
+        for (var i = 0; i < 10; i++)
+        {
+            Sample(guard, 30, 0.1, delay, gcPaused);
+        }
+
+        Assert.True(guard.Raised, wait);
         Assert.Equal([StarvationGuard.RaisedMinimum], _minimums);
     }
 
-    [Fact]
-    public void ShortQueue_CoresIdle_AddsNoThreads()
+    [Theory]
+    [MemberData(nameof(NotStarved))]
+    public void QueueNotStarved_AddsNoThreads(string wait, double busyCores, long delay, long gcPaused)
     {
         var guard = NewGuard();
         Sample(guard, 0, 0, 0);
 
         for (var i = 0; i < 40; i++)
         {
-            Sample(guard, 30, 0, Long - (2 * Ms));
+            Sample(guard, 30, busyCores, delay, gcPaused);
         }
 
-        Assert.False(guard.Raised);
+        Assert.False(guard.Raised, wait);
         Assert.Empty(_minimums);
     }
 
