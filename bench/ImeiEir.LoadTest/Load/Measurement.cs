@@ -49,12 +49,13 @@ internal sealed class Measurement
         }
     }
 
-    // One call's latency, in the window's histogram and in its second's (the caller checked InWindow).
-    private void RecordLatency(long startedAt, long end)
+    // One call's latency (returned), in the window's histogram and in its second's (the caller checked InWindow).
+    private long RecordLatency(long startedAt, long end)
     {
         var latency = Math.Max(1, end - startedAt);
         Latency.RecordValue(latency);
         LatencyBySecond[Math.Min(LatencyBySecond.Length - 1, (int)((startedAt - MeasureStart) / Stopwatch.Frequency))].RecordValue(latency);
+        return latency;
     }
 
     public LongConcurrentHistogram Latency { get; } = new(1, TimeStamp.Minutes(2), 3);
@@ -146,8 +147,7 @@ internal sealed class Measurement
             return;
         }
 
-        RecordLatency(startedAt, end);
-        AcceptedLatency.RecordValue(Math.Max(1, end - startedAt));
+        AcceptedLatency.RecordValue(RecordLatency(startedAt, end));
         Interlocked.Increment(ref _ops);
         Interlocked.Increment(ref _checks);
         Interlocked.Increment(ref _status[0]);
@@ -164,8 +164,7 @@ internal sealed class Measurement
             return;
         }
 
-        RecordLatency(startedAt, end);
-        AcceptedLatency.RecordValue(Math.Max(1, end - startedAt));
+        AcceptedLatency.RecordValue(RecordLatency(startedAt, end));
         Interlocked.Increment(ref _ops);
         Interlocked.Add(ref _checks, response.Responses.Count);
         Interlocked.Increment(ref _status[0]);
@@ -286,7 +285,7 @@ internal sealed class Measurement
             return;
         }
 
-        RecordLatency(startedAt, end);
+        var latency = RecordLatency(startedAt, end);
         Interlocked.Increment(ref _ops);
         Interlocked.Add(ref _checks, checks);
         var code = (int)status.StatusCode;
@@ -311,7 +310,7 @@ internal sealed class Measurement
         if (_verify && e.IsInvalid && status.StatusCode == StatusCode.InvalidArgument && status.Detail.StartsWith(e.InvalidField, StringComparison.Ordinal))
         {
             Interlocked.Increment(ref _expectedInvalid);
-            AcceptedLatency.RecordValue(Math.Max(1, end - startedAt));
+            AcceptedLatency.RecordValue(latency);
         }
         else
         {
